@@ -1,0 +1,8 @@
+"""``lenskit doctor`` (being built)."""
+
+import click
+
+
+@click.command()
+def doctor() -> None:
+    """Report the environment and resolved parallel settings."""

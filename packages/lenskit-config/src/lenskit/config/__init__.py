@@ -1,0 +1,1 @@
+"""LensKit configuration: settings from defaults, files and the environment."""

@@ -1,0 +1,1 @@
+"""Parallelism control: CPU counting and thread-pool initialisation."""

@@ -1,0 +1,1 @@
+"""LensKit interaction data."""

@@ -1,0 +1,1 @@
+"""k-nearest-neighbour recommenders backed by Rust kernels."""

@@ -1,0 +1,1 @@
+//! k-NN recommender kernels for LensKit, independent of Python.

@@ -1,0 +1,13 @@
+"""Fixtures shared by every package's tests."""
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The folder of test data files committed with the tests."""
+    return FIXTURES
