@@ -1,0 +1,314 @@
+"""Gather what ``lenskit doctor`` reports, as plain data with stable keys.
+
+Gathering is kept apart from rendering so the same facts print as tables,
+as text or as the JSON document scripts and bug reports rely on.  Library
+versions come from installed metadata: torch and ray are never imported.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from importlib.util import find_spec
+
+from lenskit.config import (
+    BLAS_THREAD_VARS,
+    LenskitSettings,
+    configuration_search_path,
+    resolved_settings,
+    unknown_env_vars,
+)
+from lenskit.parallel import CpuFacts
+
+SCHEMA_VERSION = 1
+
+LENSKIT_DISTRIBUTIONS = (
+    "lenskit-config",
+    "lenskit-data",
+    "lenskit-rs",
+    "lenskit-batch",
+    "lenskit-cli",
+)
+LIBRARIES = (
+    "numpy",
+    "threadpoolctl",
+    "pydantic",
+    "pydantic-settings",
+    "torch",
+    "ray",
+    "click",
+    "rich",
+    "psutil",
+)
+# Variables outside lenskit's own that change how many threads something starts.
+THREAD_ENV_VARS = (
+    *BLAS_THREAD_VARS,
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "MKL_THREADING_LAYER",
+    "RAYON_NUM_THREADS",
+    "PYTHON_CPU_COUNT",
+    "PYTHON_GIL",
+    "RAY_ADDRESS",
+)
+
+
+@dataclass
+class PythonFacts:
+    version: str
+    implementation: str
+    executable: str
+    free_threaded: bool
+    gil_enabled: bool
+
+
+@dataclass
+class ThreadPool:
+    user_api: str
+    implementation: str
+    version: str | None
+    num_threads: int
+    threading_layer: str | None
+    filepath: str
+
+
+@dataclass
+class CpuReport:
+    logical: int | None
+    physical: int | None
+    affinity: int | None
+    cgroup_version: int | None
+    cgroup_quota: float | None
+    cgroup_cpus: int | None
+    cgroup_file: str | None
+    python_cpu_count: int | None
+    lk_num_cpus: int | None
+    detected: int
+    effective: int
+    limited_by: str
+    notes: list[str]
+
+
+@dataclass
+class SettingReport:
+    value: object
+    source: str
+    kind: str
+    env_var: str
+    file_key: str
+
+
+@dataclass
+class ConfigReport:
+    root: str | None
+    files: list[str]
+    search_path: list[str]
+
+
+@dataclass
+class BackendReport:
+    name: str
+    target: str
+    distribution: str | None
+    loaded: bool
+    facts: dict[str, object]
+    error: str | None
+
+
+@dataclass
+class PathsReport:
+    sys_path: list[str]
+
+
+@dataclass
+class DoctorFacts:
+    """Everything doctor shows; ``to_json()`` is the documented ``--json`` document."""
+
+    python: PythonFacts
+    lenskit_packages: dict[str, str | None]
+    libraries: dict[str, str | None]
+    blas: list[ThreadPool]
+    openmp: list[ThreadPool]
+    cpus: CpuReport
+    settings: dict[str, dict[str, SettingReport]]
+    total_threads: int
+    config: ConfigReport
+    environment: dict[str, str]
+    backends: list[BackendReport]
+    warnings: list[str]
+    installed_packages: dict[str, str] | None = None
+    paths: PathsReport | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The ``--json`` document: ``schema_version`` then every field, all keys always present."""
+        data: dict[str, object] = {"schema_version": SCHEMA_VERSION}
+        data.update(asdict(self))
+        return data
+
+
+def distribution_version(name: str) -> str | None:
+    """The installed version of a distribution, read from metadata (nothing is imported)."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def python_facts() -> PythonFacts:
+    from lenskit.parallel import is_free_threaded
+
+    gil_check = getattr(sys, "_is_gil_enabled", None)
+    return PythonFacts(
+        version=platform.python_version(),
+        implementation=platform.python_implementation(),
+        executable=sys.executable,
+        free_threaded=is_free_threaded(),
+        gil_enabled=True if gil_check is None else bool(gil_check()),
+    )
+
+
+def thread_pools() -> list[ThreadPool]:
+    """Native thread pools loaded in this process; numpy is loaded first so its BLAS shows."""
+    if find_spec("numpy") is not None:
+        import numpy  # noqa: F401  (loading it loads its BLAS, which threadpoolctl then sees)
+    from threadpoolctl import threadpool_info
+
+    pools: list[ThreadPool] = []
+    for info in threadpool_info():
+        pools.append(
+            ThreadPool(
+                user_api=str(info.get("user_api", "")),
+                implementation=str(info.get("internal_api", "")),
+                version=None if info.get("version") is None else str(info.get("version")),
+                num_threads=int(info.get("num_threads", 0)),
+                threading_layer=None
+                if info.get("threading_layer") is None
+                else str(info.get("threading_layer")),
+                filepath=str(info.get("filepath", "")),
+            )
+        )
+    return pools
+
+
+def cpu_report(facts: CpuFacts) -> CpuReport:
+    physical: int | None
+    try:
+        import psutil
+
+        physical = psutil.cpu_count(logical=False)
+    except ImportError:
+        physical = None
+    return CpuReport(
+        logical=facts.logical,
+        physical=physical,
+        affinity=facts.affinity,
+        cgroup_version=None if facts.cgroup is None else facts.cgroup.version,
+        cgroup_quota=None if facts.cgroup is None else facts.cgroup.cpus,
+        cgroup_cpus=facts.cgroup_cpus,
+        cgroup_file=None if facts.cgroup is None else str(facts.cgroup.file),
+        python_cpu_count=facts.python_cpu_count,
+        lk_num_cpus=facts.override,
+        detected=facts.detected,
+        effective=facts.effective,
+        limited_by=facts.limited_by,
+        notes=list(facts.notes),
+    )
+
+
+def settings_report(settings: LenskitSettings) -> dict[str, dict[str, SettingReport]]:
+    """Resolved value and source of every setting, by table then name."""
+    report: dict[str, dict[str, SettingReport]] = {}
+    for row in resolved_settings(settings):
+        table = ".".join(row.spec.table)
+        report.setdefault(table, {})[row.spec.name] = SettingReport(
+            value=row.value,
+            source=str(row.source),
+            kind=row.source.kind,
+            env_var=row.spec.env_var,
+            file_key=row.spec.file_key,
+        )
+    return report
+
+
+def config_report(settings: LenskitSettings) -> ConfigReport:
+    return ConfigReport(
+        root=None if settings.config_root is None else str(settings.config_root),
+        files=[str(path) for path in settings.config_files],
+        search_path=[str(path) for path in configuration_search_path()],
+    )
+
+
+def environment_report() -> dict[str, str]:
+    """``LK_*`` and thread-count variables that are set, sorted by name."""
+    names = [name for name in os.environ if name.startswith("LK_") or name in THREAD_ENV_VARS]
+    return {name: os.environ[name] for name in sorted(names)}
+
+
+def backend_reports() -> list[BackendReport]:
+    """Every registered parallel backend, described without configuring it."""
+    from lenskit.parallel import load_backends
+
+    reports: list[BackendReport] = []
+    for entry in load_backends():
+        facts: dict[str, object] = {}
+        error = entry.error
+        if entry.backend is not None:
+            try:
+                facts = dict(entry.backend.describe())
+            except Exception as err:
+                error = f"describe() failed: {type(err).__name__}: {err}"
+        reports.append(
+            BackendReport(
+                name=entry.name,
+                target=entry.target,
+                distribution=entry.distribution,
+                loaded=entry.backend is not None and error is None,
+                facts=facts,
+                error=error,
+            )
+        )
+    return reports
+
+
+def installed_packages() -> dict[str, str]:
+    """Every installed distribution and its version, by name."""
+    found = {dist.metadata["Name"]: dist.version for dist in metadata.distributions()}
+    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+
+
+def gather(
+    settings: LenskitSettings, *, packages: bool = False, paths: bool = False
+) -> DoctorFacts:
+    """Collect the whole report for *settings* (raises `ConfigError` on a bad setting)."""
+    from lenskit.parallel import cpu_facts, parallel_warnings
+
+    parallel = settings.parallel.resolve_defaults()
+    backends = backend_reports()
+    facts = cpu_facts()
+    cpus = cpu_report(facts)
+    warnings = parallel_warnings(parallel, cpus=facts)
+    warnings += unknown_env_vars()
+    warnings += [
+        f"parallel backend {b.name!r} ({b.target}): {b.error}" for b in backends if b.error
+    ]
+    warnings += cpus.notes
+    pools = thread_pools()
+    return DoctorFacts(
+        python=python_facts(),
+        lenskit_packages={name: distribution_version(name) for name in LENSKIT_DISTRIBUTIONS},
+        libraries={name: distribution_version(name) for name in LIBRARIES},
+        blas=[pool for pool in pools if pool.user_api == "blas"],
+        openmp=[pool for pool in pools if pool.user_api == "openmp"],
+        cpus=cpus,
+        settings=settings_report(settings),
+        total_threads=parallel.total_threads,
+        config=config_report(settings),
+        environment=environment_report(),
+        backends=backends,
+        warnings=warnings,
+        installed_packages=installed_packages() if packages else None,
+        paths=PathsReport(sys_path=list(sys.path)) if paths else None,
+    )

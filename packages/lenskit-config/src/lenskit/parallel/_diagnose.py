@@ -1,0 +1,86 @@
+"""Explain settings that oversubscribe or waste the CPUs, as plain sentences for doctor."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from lenskit.parallel._cpus import CpuFacts, cpu_facts
+from lenskit.parallel._gil import is_free_threaded
+
+if TYPE_CHECKING:
+    from lenskit.config import ParallelSettings
+
+# The counts whose product can oversubscribe; derived values follow upstream's rules, which
+# assume kernels inside batch jobs run on the job's own thread.
+_COUNTS = ("num_batch_jobs", "num_threads", "num_backend_threads")
+
+
+def parallel_warnings(
+    settings: ParallelSettings | None = None, *, cpus: CpuFacts | None = None
+) -> list[str]:
+    """Problems with *settings* (default: the process-wide ones) on these CPUs.
+
+    Checks: more threads than CPUs when some count was chosen rather than
+    derived (allowing each batch job's own thread, which mostly waits while
+    its pools work); several batch jobs on a Python with the GIL and without
+    Ray; a cgroup quota below the affinity mask; a free-threaded build whose
+    GIL was turned back on; and a ``num_cpus`` above what the process may use.
+    """
+    if settings is None:
+        from lenskit.config import lenskit_config
+
+        settings = lenskit_config().parallel
+    if cpus is None:
+        cpus = cpu_facts()
+    r = settings.resolve_defaults()
+    assert r.num_cpus and r.num_threads and r.num_batch_jobs and r.num_backend_threads
+    found: list[str] = []
+
+    total = r.total_threads
+    chosen = [name for name in _COUNTS if r.source_of(name).kind != "derived"]
+    if chosen and total - r.num_batch_jobs > r.num_cpus:
+        backend = (
+            "left alone (~1 per CPU)" if r.num_backend_threads == -1 else r.num_backend_threads
+        )
+        found.append(
+            f"oversubscribed: up to {total} threads (num_batch_jobs {r.num_batch_jobs} x "
+            f"(num_threads {r.num_threads} + num_backend_threads {backend})) on {r.num_cpus} CPUs, "
+            f"from the values set for {', '.join(chosen)}; lower num_threads, "
+            "num_backend_threads or num_batch_jobs"
+        )
+
+    if r.num_batch_jobs > 1 and not r.use_ray and not is_free_threaded(require_active=True):
+        found.append(
+            f"num_batch_jobs = {r.num_batch_jobs} ({r.source_of('num_batch_jobs')}) on a Python "
+            "with the GIL and without Ray: the jobs take turns on one interpreter lock for "
+            "their Python work; set use_ray = true, run a free-threaded Python, or use 1 job"
+        )
+
+    quota = cpus.cgroup_cpus
+    if quota is not None and cpus.affinity is not None and quota < cpus.affinity:
+        assert cpus.cgroup is not None
+        found.append(
+            f"the cgroup CPU quota ({cpus.cgroup.cpus:g} CPUs, {cpus.cgroup.file}) is smaller than "
+            f"the affinity mask ({cpus.affinity} CPUs): tools that trust os.cpu_count() start "
+            f"too many threads here; lenskit plans for {quota}"
+        )
+
+    if is_free_threaded() and not is_free_threaded(require_active=True):
+        cause = (
+            "PYTHON_GIL=1 is set"
+            if os.environ.get("PYTHON_GIL", "").strip() == "1"
+            else "an extension module that does not declare free-threading support was imported"
+        )
+        found.append(
+            f"this is a free-threaded Python but the GIL is enabled ({cause}): "
+            "threads run Python code one at a time"
+        )
+
+    source = r.source_of("num_cpus")
+    if source.kind != "derived" and r.num_cpus > cpus.detected:
+        found.append(
+            f"num_cpus = {r.num_cpus} ({source}) is more than the {cpus.detected} CPUs this "
+            f"process may use ({cpus.limited_by if cpus.override is None else 'detected'})"
+        )
+    return found

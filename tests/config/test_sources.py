@@ -1,0 +1,137 @@
+"""Sources stack in the documented order, and every value remembers where it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lenskit.config import (
+    LenskitSettings,
+    ParallelSettings,
+    ValueSource,
+    configure,
+    lenskit_config,
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_unset_values_come_from_defaults(project: Path) -> None:
+    settings = lenskit_config()
+    assert settings.parallel.num_threads is None
+    assert settings.parallel.source_of("num_threads") == ValueSource("default")
+    assert settings.config_files == ()
+
+
+def test_lenskit_toml_overrides_defaults(project: Path) -> None:
+    toml = write(project / "lenskit.toml", "[parallel]\nnum_threads = 3\n")
+    settings = lenskit_config()
+    assert settings.parallel.num_threads == 3
+    source = settings.parallel.source_of("num_threads")
+    assert source == ValueSource("file", f"{toml}:[parallel].num_threads")
+    assert str(source) == f"{toml} [parallel].num_threads"
+
+
+def test_local_toml_overrides_lenskit_toml(project: Path) -> None:
+    write(project / "lenskit.toml", "[parallel]\nnum_threads = 3\nnum_batch_jobs = 2\n")
+    local = write(project / "lenskit.local.toml", "[parallel]\nnum_threads = 5\n")
+    settings = lenskit_config()
+    assert settings.parallel.num_threads == 5
+    assert settings.parallel.source_of("num_threads").detail == f"{local}:[parallel].num_threads"
+    assert settings.parallel.num_batch_jobs == 2
+
+
+def test_config_files_are_listed_lowest_priority_first(project: Path) -> None:
+    shared = write(project / "lenskit.toml", "[parallel]\n")
+    local = write(project / "lenskit.local.toml", "[parallel]\n")
+    assert lenskit_config().config_files == (shared, local)
+
+
+def test_environment_overrides_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project / "lenskit.local.toml", "[parallel]\nnum_threads = 5\n")
+    monkeypatch.setenv("LK_NUM_THREADS", "6")
+    settings = lenskit_config()
+    assert settings.parallel.num_threads == 6
+    assert str(settings.parallel.source_of("num_threads")) == "environment LK_NUM_THREADS"
+
+
+def test_arguments_override_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LK_NUM_THREADS", "6")
+    settings = ParallelSettings(num_threads=7)
+    assert settings.num_threads == 7
+    assert settings.source_of("num_threads") == ValueSource("argument", "num_threads")
+
+
+def test_standalone_parallel_settings_read_the_parallel_table(project: Path) -> None:
+    write(project / "lenskit.toml", "[parallel]\nuse_ray = true\n")
+    assert ParallelSettings().use_ray is True
+
+
+def test_nested_arguments_name_their_table(project: Path) -> None:
+    settings = LenskitSettings.model_validate({"parallel": {"num_batch_jobs": 3}})
+    assert settings.parallel.source_of("num_batch_jobs") == ValueSource(
+        "argument", "parallel.num_batch_jobs"
+    )
+    assert settings.source_of("parallel.num_batch_jobs").kind == "argument"
+
+
+def test_a_settings_object_given_as_argument_keeps_its_origins(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LK_NUM_THREADS", "2")
+    inner = ParallelSettings(num_batch_jobs=4)
+    monkeypatch.setenv("LK_NUM_THREADS", "3")
+    outer = LenskitSettings(parallel=inner)
+    assert outer.parallel.num_threads == 2
+    assert str(outer.parallel.source_of("num_threads")) == "environment LK_NUM_THREADS"
+    assert outer.parallel.source_of("num_batch_jobs").kind == "argument"
+
+
+def test_nested_table_does_not_reread_the_environment(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LK_NUM_BACKEND_THREADS", "2")
+    settings = LenskitSettings.model_validate({"parallel": {"num_threads": 4}})
+    # The value arrives once, through the outer object's environment source.
+    assert settings.parallel.num_backend_threads == 2
+    assert settings.parallel.source_of("num_backend_threads").kind == "environment"
+
+
+def test_configure_reads_the_given_folder_and_installs_it(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(elsewhere / "lenskit.toml", "[parallel]\nnum_cpus = 3\n")
+    installed = configure(elsewhere)
+    assert installed.parallel.num_cpus == 3
+    assert installed.config_root == elsewhere
+    assert lenskit_config() is installed
+
+
+def test_unknown_field_for_source_of_names_the_nearest(project: Path) -> None:
+    with pytest.raises(KeyError, match="did you mean num_threads"):
+        ParallelSettings().source_of("num_thread")
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        (ValueSource("argument", "num_threads"), "argument num_threads"),
+        (ValueSource("environment", "LK_NUM_THREADS"), "environment LK_NUM_THREADS"),
+        (
+            ValueSource("file", "/x/lenskit.toml:[parallel].num_threads"),
+            "/x/lenskit.toml [parallel].num_threads",
+        ),
+        (ValueSource("derived", "2 CPUs"), "derived from 2 CPUs"),
+        (ValueSource("default"), "default"),
+        (
+            ValueSource("environment", "LK_NUM_THREADS", "-1 = all 8 CPUs"),
+            "environment LK_NUM_THREADS (-1 = all 8 CPUs)",
+        ),
+    ],
+)
+def test_sources_describe_themselves_in_words(source: ValueSource, text: str) -> None:
+    assert str(source) == text
