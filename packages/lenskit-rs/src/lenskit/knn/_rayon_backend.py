@@ -1,3 +1,49 @@
-"""Placeholder replaced by the k-NN work."""
+"""The Rayon pool of `lenskit._accel` as a `lenskit.parallel` backend.
 
-RAYON_BACKEND = None
+Registered under the ``lenskit.parallel.backends`` entry-point group, so
+``ensure_parallel_init()`` sizes the one global pool from ``num_threads``
+before any k-NN work runs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+from lenskit import _accel
+
+if TYPE_CHECKING:
+    from lenskit.config import ParallelSettings
+
+
+class RayonBackend:
+    """Sizes and describes the global Rayon pool (sized once per process)."""
+
+    name = "rayon"
+
+    def configure(self, settings: ParallelSettings) -> None:
+        """Build the pool with ``settings.num_threads`` threads.
+
+        The pool cannot be resized: if it already runs with another size, warn
+        and keep it.
+        """
+        threads = settings.num_threads
+        if threads is None or threads < 1:
+            from lenskit.parallel import effective_cpu_count
+
+            threads = effective_cpu_count()
+        if not _accel.init_thread_pool(threads) and _accel.thread_count() != threads:
+            warnings.warn(
+                f"the Rayon pool already has {_accel.thread_count()} threads; "
+                f"cannot resize it to num_threads={threads}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def describe(self) -> dict[str, object]:
+        """``{"threads": pool size or 0, "initialized": whether the pool is built}``."""
+        threads = _accel.thread_count()
+        return {"threads": threads, "initialized": threads > 0}
+
+
+RAYON_BACKEND = RayonBackend()

@@ -1,0 +1,126 @@
+"""Compiled k-NN kernels (Rust, PyO3). Private: use `lenskit.knn`.
+
+Every function is stateless. Fitted models are plain numpy arrays that the
+caller keeps and passes back in; the functions borrow them read-only and
+release the GIL for all heavy work, so they are safe to call from many
+threads at once. Inconsistent arrays raise ValueError (or RuntimeError if an
+inconsistency is only found mid-computation); no Rust panic reaches Python.
+
+Shapes and dtypes (C-contiguous):
+
+- ``shape``: ``(n_users, n_items)`` of the training data.
+- ``data`` (ratings): ``(indptr int64[n_users + 1], indices int32[nnz],
+  values float32[nnz] | None)``, item indices strictly increasing per user.
+- CSR triples: ``(indptr int64, indices int32, values)``.
+- ``users`` / ``items`` / ``candidates``: int32 indices; negative or
+  out-of-range values stand for unknown users or items.
+
+``parallel=True`` spreads the work over the global Rayon pool (waking every
+50 ms to run Python signal handlers, so Ctrl-C interrupts it and stops the
+pool's work); ``parallel=False`` runs on the calling thread.
+"""
+
+import numpy as np
+import numpy.typing as npt
+
+_I64 = npt.NDArray[np.int64]
+_I32 = npt.NDArray[np.int32]
+_F32 = npt.NDArray[np.float32]
+_F64 = npt.NDArray[np.float64]
+_Ratings = tuple[_I64, _I32, _F32 | None]
+_Sims = tuple[_I64, _I32, _F64]
+_Index = tuple[_I64, _I32, _F32]
+_Recs = tuple[_I64, _I32, _F64]
+_ItemModel = tuple[tuple[int, int], _Ratings, _F64 | None, _Sims, _Sims | None]
+_UserModel = tuple[tuple[int, int], _Ratings, _F64 | None, _F64, _F32, _Index]
+
+def init_thread_pool(threads: int) -> bool:
+    """Build the global Rayon pool with ``threads`` threads (at least 1).
+
+    Returns True if this call built it, False if it already existed; the
+    pool is never resized.
+    """
+
+def thread_count() -> int:
+    """Threads in the global Rayon pool, or 0 if it is not built yet."""
+
+def item_knn_fit(
+    shape: tuple[int, int],
+    data: _Ratings,
+    *,
+    explicit: bool,
+    min_sim: float,
+    save_nbrs: int | None = None,
+) -> tuple[_F64 | None, _Sims, _Sims | None]:
+    """Train item-kNN on the Rayon pool (interruptible).
+
+    Returns ``(item_means, sims, sims_t)``: item means (explicit only); the
+    item-item similarities above ``min_sim`` as CSR (rows in increasing
+    column order, float64); and their transpose when ``save_nbrs`` cut some
+    row (else None: the matrix is symmetric).
+    """
+
+def item_knn_score(
+    model: _ItemModel, *, k: int, min_nbrs: int, users: _I32, items: _I32, parallel: bool
+) -> _F64:
+    """Score ``(users[p], items[p])`` pairs; NaN for unknown ids or too few neighbours.
+
+    ``model`` is ``(shape, data, item_means, sims, sims_t)``.
+    """
+
+def item_knn_recommend(
+    model: _ItemModel,
+    *,
+    k: int,
+    min_nbrs: int,
+    users: _I32,
+    n: int,
+    candidates: _I32 | None,
+    exclude_seen: bool,
+    parallel: bool,
+) -> _Recs:
+    """Top-``n`` items per user as ragged arrays ``(offsets, items, scores)``.
+
+    User ``b`` owns ``items[offsets[b]:offsets[b + 1]]``, best first (score
+    descending, then item index ascending). Candidates default to all items;
+    unknown or repeated candidates are ignored; unknown users get no items.
+    """
+
+def user_knn_fit(
+    shape: tuple[int, int], data: _Ratings, *, explicit: bool
+) -> tuple[_F64 | None, _F64, _F32, _Index]:
+    """Normalise user vectors and index them by item.
+
+    Returns ``(user_means, user_norms, user_vectors, item_index)``:
+    ``user_vectors`` is aligned with ``data``'s entries; ``item_index`` is
+    the CSR of items -> (users, vector entries).
+    """
+
+def user_knn_score(
+    model: _UserModel,
+    *,
+    k: int,
+    min_nbrs: int,
+    min_sim: float,
+    users: _I32,
+    items: _I32,
+    parallel: bool,
+) -> _F64:
+    """Score ``(users[p], items[p])`` pairs with user-kNN; NaN where unscorable.
+
+    ``model`` is ``(shape, data, user_means, user_norms, user_vectors, item_index)``.
+    """
+
+def user_knn_recommend(
+    model: _UserModel,
+    *,
+    k: int,
+    min_nbrs: int,
+    min_sim: float,
+    users: _I32,
+    n: int,
+    candidates: _I32 | None,
+    exclude_seen: bool,
+    parallel: bool,
+) -> _Recs:
+    """Top-``n`` items per user with user-kNN; see `item_knn_recommend`."""

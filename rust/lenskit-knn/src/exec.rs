@@ -1,0 +1,99 @@
+//! How a kernel call runs: on the calling thread or on the current Rayon pool,
+//! and whether somebody may ask it to stop early.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::error::{KnnError, Result};
+
+/// Execution options for one kernel call.
+///
+/// Results never depend on these options: every output element is computed
+/// by one task in an order fixed by the data.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Exec<'a> {
+    parallel: bool,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl<'a> Exec<'a> {
+    /// Run everything on the calling thread.
+    pub fn sequential() -> Self {
+        Exec {
+            parallel: false,
+            cancel: None,
+        }
+    }
+
+    /// Spread the work over the Rayon pool the call runs in (the global pool
+    /// unless the caller is inside `ThreadPool::install`).
+    pub fn parallel() -> Self {
+        Exec {
+            parallel: true,
+            cancel: None,
+        }
+    }
+
+    /// Stop early with [`KnnError::Cancelled`] once `flag` becomes true.
+    pub fn with_cancel(self, flag: &'a AtomicBool) -> Self {
+        Exec {
+            cancel: Some(flag),
+            ..self
+        }
+    }
+
+    /// Whether the work is spread over the Rayon pool.
+    pub fn is_parallel(&self) -> bool {
+        self.parallel
+    }
+
+    /// Fail with [`KnnError::Cancelled`] if cancellation was requested.
+    #[inline]
+    pub fn check(&self) -> Result<()> {
+        match self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(KnnError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    /// Compute `f(scratch, i)` for every `i` in `0..n`, in index order in the
+    /// output, each worker owning one scratch value made by `init`.
+    ///
+    /// Checks for cancellation before each element.
+    pub fn map_indexed<T, S, I, F>(&self, n: usize, init: I, f: F) -> Result<Vec<T>>
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, usize) -> T + Sync + Send,
+    {
+        self.map_range(0..n, init, f)
+    }
+
+    /// [`Exec::map_indexed`] over the indices of `range`.
+    pub fn map_range<T, S, I, F>(&self, range: Range<usize>, init: I, f: F) -> Result<Vec<T>>
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, usize) -> T + Sync + Send,
+    {
+        if self.parallel {
+            range
+                .into_par_iter()
+                .map_init(&init, |scratch, i| {
+                    self.check()?;
+                    Ok(f(scratch, i))
+                })
+                .collect()
+        } else {
+            let mut scratch = init();
+            range
+                .map(|i| {
+                    self.check()?;
+                    Ok(f(&mut scratch, i))
+                })
+                .collect()
+        }
+    }
+}

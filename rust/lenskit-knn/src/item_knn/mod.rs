@@ -1,0 +1,9 @@
+//! Item-based k-NN: similarities between items, computed once at training,
+//! and predictions from the user's ratings of the items most similar to the
+//! target.
+
+mod fit;
+mod score;
+
+pub use fit::{fit_item_knn, ItemKnnFitted, ItemKnnOptions};
+pub use score::{ItemKnnModel, ItemScratch, ItemStrategy};

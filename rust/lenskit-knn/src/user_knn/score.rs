@@ -1,0 +1,352 @@
+//! Scoring with a trained user-kNN model.
+//!
+//! For user `u`: similarities to every user sharing an item with `u` are
+//! accumulated through the item -> users index (a sparse dot product per
+//! user, summed in `u`'s item order). Neighbours are the users `v != u` with
+//! similarity above `min_sim`. Each target item `t` takes the `k` best
+//! neighbours who rated it, by (similarity desc, user index asc), summed in
+//! that order. Two ways find them, with identical bits:
+//!
+//! * walk: visit neighbours best first and add each one's ratings to the
+//!   items' accumulators until an item has `k`; the first `k` neighbours to
+//!   reach an item are its `k` best;
+//! * by target: scan the users of item `t` and keep the `k` best.
+//!
+//! Popular items fill up early in the walk, while the users of rare items
+//! are few, so the automatic strategy walks until the remaining walk would
+//! cost more than finishing the unfilled targets one by one, then switches
+//! (or scans from the start when there are only a few targets).
+
+use crate::batch::UserScorer;
+use crate::error::{invalid, Result};
+use crate::select::{by_value_desc, insert_bounded};
+use crate::sparse::{CsrView, Ratings};
+
+/// Which way to find neighbours; results are the same, only speed differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum UserStrategy {
+    /// Walk, switching to by-target when that is cheaper.
+    #[default]
+    Auto,
+    /// Walk all neighbours.
+    Walk,
+    /// Scan each target's users.
+    ByTarget,
+}
+
+/// A trained user-kNN model, borrowed, ready to score.
+#[derive(Clone, Copy, Debug)]
+pub struct UserKnnModel<'a> {
+    ratings: Ratings<'a>,
+    user_means: Option<&'a [f64]>,
+    user_norms: &'a [f64],
+    users: CsrView<'a>,
+    items: CsrView<'a>,
+    k: usize,
+    min_nbrs: usize,
+    min_sim: f64,
+    strategy: UserStrategy,
+}
+
+impl<'a> UserKnnModel<'a> {
+    /// Assemble a model from the training ratings, the fitted arrays of
+    /// [`fit_user_knn`](crate::user_knn::fit_user_knn) (`user_means` is
+    /// `Some` for explicit feedback) and the scoring parameters.
+    /// Checks shapes only (O(1)).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ratings: Ratings<'a>,
+        user_means: Option<&'a [f64]>,
+        user_norms: &'a [f64],
+        user_vectors: &'a [f32],
+        item_index: CsrView<'a>,
+        k: usize,
+        min_nbrs: usize,
+        min_sim: f64,
+    ) -> Result<Self> {
+        let (n_users, n_items) = (ratings.n_users(), ratings.n_items());
+        let users = CsrView::new(
+            "user vectors",
+            n_users,
+            n_items,
+            ratings.indptr(),
+            ratings.indices(),
+            user_vectors,
+        )?;
+        if item_index.n_rows() != n_items
+            || item_index.n_cols() != n_users
+            || item_index.nnz() != ratings.nnz()
+        {
+            return Err(invalid!(
+                "item index is {} x {} with {} entries, expected {n_items} x {n_users} with {}",
+                item_index.n_rows(),
+                item_index.n_cols(),
+                item_index.nnz(),
+                ratings.nnz()
+            ));
+        }
+        if user_norms.len() != n_users {
+            return Err(invalid!(
+                "{} user norms for {n_users} users",
+                user_norms.len()
+            ));
+        }
+        if let Some(m) = user_means {
+            if m.len() != n_users {
+                return Err(invalid!("{} user means for {n_users} users", m.len()));
+            }
+        }
+        if k == 0 {
+            return Err(invalid!("k must be at least 1, got 0"));
+        }
+        if min_nbrs == 0 {
+            return Err(invalid!("min_nbrs must be at least 1, got 0"));
+        }
+        if !min_sim.is_finite() || min_sim < 0.0 {
+            return Err(invalid!(
+                "min_sim must be finite and at least 0, got {min_sim}"
+            ));
+        }
+        Ok(UserKnnModel {
+            ratings,
+            user_means,
+            user_norms,
+            users,
+            items: item_index,
+            k,
+            min_nbrs,
+            min_sim,
+            strategy: UserStrategy::Auto,
+        })
+    }
+
+    /// Force a neighbour-finding strategy (for tests and benchmarks).
+    pub fn with_strategy(self, strategy: UserStrategy) -> Self {
+        UserKnnModel { strategy, ..self }
+    }
+
+    /// Accumulate `sim[v]` for every user sharing an item with `u`.
+    fn similarities(&self, u: usize, s: &mut UserScratch) {
+        s.gen = s.gen.wrapping_add(1);
+        if s.gen == 0 {
+            s.mark.fill(0);
+            s.gen = 1;
+        }
+        s.touched.clear();
+        let (items, xs) = self.users.row(u);
+        for (&i, &a) in items.iter().zip(xs) {
+            if a == 0.0 {
+                continue;
+            }
+            let a = a as f64;
+            let (vs, ys) = self.items.row(i as usize);
+            for (&v, &y) in vs.iter().zip(ys) {
+                let v = v as usize;
+                if s.mark[v] != s.gen {
+                    s.mark[v] = s.gen;
+                    s.touched.push(v as i32);
+                }
+                s.sim[v] += a * y as f64;
+            }
+        }
+    }
+
+    /// Recompute target `t` from scratch by scanning its users.
+    fn by_target(&self, u: usize, t: usize, s: &mut UserScratch) {
+        let (vs, xs) = self.items.row(t);
+        let mut len = 0;
+        for (rel, &v) in vs.iter().enumerate() {
+            let sim = s.sim[v as usize];
+            if sim > self.min_sim && v as usize != u {
+                insert_bounded(&mut s.best, &mut len, (sim, rel as i32));
+            }
+        }
+        let (mut num, mut den) = (0.0f64, 0.0f64);
+        for &(sim, rel) in &s.best[..len] {
+            let rel = rel as usize;
+            num += sim * self.centred(vs[rel] as usize, xs[rel]);
+            den += sim.abs();
+        }
+        s.acc[t] = ItemAcc {
+            want: s.wgen,
+            count: len as u32,
+            num,
+            den,
+        };
+    }
+
+    /// The contribution of one rating: its centred value (explicit) or 1.
+    #[inline]
+    fn centred(&self, v: usize, x: f32) -> f64 {
+        match self.user_means {
+            Some(_) => x as f64 * self.user_norms[v],
+            None => 1.0,
+        }
+    }
+
+    fn walk(&self, s: &mut UserScratch, mut col_cost: usize, mut walk_cost: usize) {
+        let switch = self.strategy == UserStrategy::Auto;
+        let k = self.k as u32;
+        let mut start = 0;
+        let mut chunk = 32;
+        let n = s.nbrs.len();
+        while start < n {
+            let end = (start + chunk).min(n);
+            if end < n {
+                s.nbrs[start..].select_nth_unstable_by(end - start - 1, by_value_desc);
+            }
+            s.nbrs[start..end].sort_unstable_by(by_value_desc);
+            for idx in start..end {
+                let (sim, v) = s.nbrs[idx];
+                let v = v as usize;
+                let (items, xs) = self.users.row(v);
+                for (&t, &x) in items.iter().zip(xs) {
+                    let acc = &mut s.acc[t as usize];
+                    if acc.want == s.wgen && acc.count < k {
+                        acc.count += 1;
+                        acc.num += sim * self.centred(v, x);
+                        acc.den += sim.abs();
+                        if acc.count == k {
+                            col_cost -= self.items.row_len(t as usize);
+                        }
+                    }
+                }
+                walk_cost -= items.len();
+                // a scanned entry costs about three walked ones (measured)
+                if switch && idx >= self.k && col_cost.saturating_mul(3) < walk_cost {
+                    return self.finish_by_target(s);
+                }
+            }
+            start = end;
+            chunk *= 2;
+        }
+    }
+
+    fn finish_by_target(&self, s: &mut UserScratch) {
+        let u = s.user;
+        for q in 0..s.uniq.len() {
+            let t = s.uniq[q] as usize;
+            if s.acc[t].count < self.k as u32 {
+                self.by_target(u, t, s);
+            }
+        }
+    }
+
+    fn score(&self, u: usize, t: usize, s: &UserScratch) -> f64 {
+        let acc = &s.acc[t];
+        if (acc.count as usize) < self.min_nbrs {
+            return f64::NAN;
+        }
+        match self.user_means {
+            Some(means) if acc.den != 0.0 => means[u] + acc.num / acc.den,
+            Some(_) => f64::NAN,
+            None => acc.num,
+        }
+    }
+}
+
+/// Per-item state while scoring one user.
+#[derive(Clone, Copy, Debug, Default)]
+struct ItemAcc {
+    /// Equal to the scratch's `wgen` when the item is a target of this call.
+    want: u32,
+    count: u32,
+    num: f64,
+    den: f64,
+}
+
+/// Per-worker scratch for user-kNN scoring.
+#[derive(Debug, Default)]
+pub struct UserScratch {
+    user: usize,
+    /// Per user: similarity to the current user (0 where they share no
+    /// item); `mark == gen` flags users touched by this call.
+    sim: Vec<f64>,
+    mark: Vec<u32>,
+    gen: u32,
+    touched: Vec<i32>,
+    nbrs: Vec<(f64, i32)>,
+    /// Per item: target flag and running sums.
+    acc: Vec<ItemAcc>,
+    wgen: u32,
+    uniq: Vec<i32>,
+    best: Vec<(f64, i32)>,
+}
+
+impl UserScorer for UserKnnModel<'_> {
+    type Scratch = UserScratch;
+
+    fn n_users(&self) -> usize {
+        self.ratings.n_users()
+    }
+
+    fn n_items(&self) -> usize {
+        self.ratings.n_items()
+    }
+
+    fn new_scratch(&self) -> UserScratch {
+        let (n_users, n_items) = (self.ratings.n_users(), self.ratings.n_items());
+        UserScratch {
+            sim: vec![0.0; n_users],
+            mark: vec![0; n_users],
+            acc: vec![ItemAcc::default(); n_items],
+            best: vec![(0.0, 0); self.k],
+            ..UserScratch::default()
+        }
+    }
+
+    fn rated_items(&self, user: usize) -> &[i32] {
+        self.ratings.row_items(user)
+    }
+
+    fn score_into(&self, u: usize, targets: &[i32], s: &mut UserScratch, out: &mut [f64]) {
+        s.user = u;
+        self.similarities(u, s);
+        s.nbrs.clear();
+        for &v in &s.touched {
+            let sim = s.sim[v as usize];
+            if v as usize != u && sim > self.min_sim {
+                s.nbrs.push((sim, v));
+            }
+        }
+        s.wgen = s.wgen.wrapping_add(1);
+        if s.wgen == 0 {
+            s.acc.fill(ItemAcc::default());
+            s.wgen = 1;
+        }
+        s.uniq.clear();
+        let mut col_cost = 0;
+        for &t in targets {
+            let t = t as usize;
+            if s.acc[t].want != s.wgen {
+                s.acc[t] = ItemAcc {
+                    want: s.wgen,
+                    ..ItemAcc::default()
+                };
+                s.uniq.push(t as i32);
+                col_cost += self.items.row_len(t);
+            }
+        }
+        if !s.nbrs.is_empty() {
+            let walk_cost: usize = s
+                .nbrs
+                .iter()
+                .map(|&(_, v)| self.users.row_len(v as usize))
+                .sum();
+            match self.strategy {
+                UserStrategy::ByTarget => self.finish_by_target(s),
+                // few targets: scanning their users beats any walk
+                UserStrategy::Auto if col_cost.saturating_mul(8) <= walk_cost => {
+                    self.finish_by_target(s)
+                }
+                _ => self.walk(s, col_cost, walk_cost),
+            }
+        }
+        for (&t, o) in targets.iter().zip(out.iter_mut()) {
+            *o = self.score(u, t as usize, s);
+        }
+        for &v in &s.touched {
+            s.sim[v as usize] = 0.0;
+        }
+    }
+}
