@@ -77,7 +77,9 @@ def wheel_for(dist: Path, name: str) -> Path:
 def check_namespace(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         if "lenskit/__init__.py" in archive.namelist():
-            raise SystemExit(f"{wheel.name} ships lenskit/__init__.py: lenskit must stay a namespace")
+            raise SystemExit(
+                f"{wheel.name} ships lenskit/__init__.py: lenskit must stay a namespace"
+            )
 
 
 def check_alone(check: PackageCheck, dist: Path, work: Path) -> None:
