@@ -1,1 +1,42 @@
-"""Batch inference over many users."""
+"""Batch inference: recommend or predict for many users, sequentially, on threads or on Ray.
+
+The runner comes from the parallel settings (``num_batch_jobs``,
+``use_ray``, ``ray_address``) unless the call overrides it, and every
+runner gives identical results in input order.
+"""
+
+from lenskit.batch.api import (
+    default_chunk_size,
+    predict,
+    predict_iter,
+    recommend,
+    recommend_iter,
+)
+from lenskit.batch.errors import (
+    BatchError,
+    RayUnavailableError,
+    UnknownUsersWarning,
+    UserScoringError,
+)
+from lenskit.batch.plan import RunPlan, plan_run
+from lenskit.batch.results import BatchResults
+from lenskit.batch.runners.ray_cluster import RayCluster, ray_cluster
+from lenskit.batch.writer import ResultWriter
+
+__all__ = [
+    "BatchError",
+    "BatchResults",
+    "RayCluster",
+    "RayUnavailableError",
+    "ResultWriter",
+    "RunPlan",
+    "UnknownUsersWarning",
+    "UserScoringError",
+    "default_chunk_size",
+    "plan_run",
+    "predict",
+    "predict_iter",
+    "ray_cluster",
+    "recommend",
+    "recommend_iter",
+]

@@ -1,0 +1,120 @@
+"""Deciding how a batch run executes: which runner, how many jobs, and why.
+
+Arguments override settings; otherwise the resolved `ParallelSettings`
+decide (``num_batch_jobs``, ``use_ray``, ``ray_address``).  The plan keeps
+the reason for each choice, so ``lenskit recommend`` can print where its
+parallelism came from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from lenskit.config import ParallelSettings
+
+RunnerKind = Literal["sequential", "threads", "ray"]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How one batch run is executed.
+
+    Attributes:
+        runner: ``"sequential"``, ``"threads"`` or ``"ray"``.
+        jobs: batch jobs run at once (threads, or Ray tasks).
+        jobs_source: why that many jobs (a phrase such as ``"argument n_jobs"``).
+        runner_source: why this runner.
+        ray_address: the Ray cluster to attach to; None starts a local one.
+        settings: the resolved settings in force, with ``num_batch_jobs = jobs``.
+    """
+
+    runner: RunnerKind
+    jobs: int
+    jobs_source: str
+    runner_source: str
+    ray_address: str | None
+    settings: ParallelSettings
+
+    def worker_env(self) -> dict[str, str]:
+        """Environment for one of *jobs* worker processes, so they share the CPUs."""
+        return self.settings.env_vars(per_worker=True)
+
+    def describe(self) -> str:
+        """One line for logs and the CLI summary."""
+        jobs = "1 job" if self.jobs == 1 else f"{self.jobs} jobs"
+        text = f"{self.runner} runner, {jobs}"
+        if self.runner == "ray":
+            text += f" on {self.ray_address or 'a local cluster (127.0.0.1)'}"
+        return text
+
+
+def plan_run(
+    n_jobs: int | None = None,
+    use_ray: bool | None = None,
+    *,
+    settings: ParallelSettings | None = None,
+) -> RunPlan:
+    """The plan for a run, from arguments and the settings.
+
+    Runs `lenskit.parallel.ensure_parallel_init` first, so pools are sized
+    before any work starts.
+
+    Args:
+        n_jobs: batch jobs; -1 means one per CPU; None takes ``num_batch_jobs``.
+        use_ray: run on Ray; None takes ``use_ray``.
+        settings: the settings to plan with (default: those in force,
+            `lenskit.parallel.get_parallel_config`).
+
+    Raises:
+        ValueError: *n_jobs* is 0 or below -1.
+    """
+    from lenskit.parallel import get_parallel_config
+
+    in_force = get_parallel_config()
+    settings = in_force if settings is None else settings.resolve_defaults()
+    cpus = settings.num_cpus or 1
+
+    if use_ray is None:
+        ray = settings.use_ray
+        runner_source = f"use_ray: {settings.source_of('use_ray')}"
+    else:
+        ray = use_ray
+        runner_source = "argument use_ray"
+
+    if n_jobs is not None:
+        if n_jobs == 0 or n_jobs < -1:
+            raise ValueError(f"n_jobs must be a positive number or -1 (all CPUs), not {n_jobs}")
+        jobs = cpus if n_jobs == -1 else n_jobs
+        jobs_source = "argument n_jobs" + (f" (-1 = {cpus} CPUs)" if n_jobs == -1 else "")
+    else:
+        source = settings.source_of("num_batch_jobs")
+        if ray and not settings.use_ray and source.kind == "derived":
+            # The derived default assumed no Ray; with Ray asked for by argument,
+            # the settings' own rule gives one job per thread.
+            jobs = settings.num_threads or cpus
+            jobs_source = "num_threads, because Ray was requested"
+        else:
+            jobs = settings.num_batch_jobs or 1
+            jobs_source = str(source)
+
+    if ray:
+        kind: RunnerKind = "ray"
+    elif jobs == 1:
+        kind = "sequential"
+        runner_source = "one batch job"
+    else:
+        kind = "threads"
+        runner_source = f"{jobs} batch jobs without Ray"
+
+    address = settings.ray_address or os.environ.get("RAY_ADDRESS") or None
+    return RunPlan(
+        runner=kind,
+        jobs=jobs,
+        jobs_source=jobs_source,
+        runner_source=runner_source,
+        ray_address=address if ray else None,
+        settings=settings.model_copy(update={"num_batch_jobs": jobs}),
+    )

@@ -1,0 +1,251 @@
+"""``lenskit recommend``: defaults, options, the summary, and one-line errors for mistakes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner, Result
+
+from lenskit.cli import main
+
+pytest.importorskip("lenskit.knn", reason="lenskit-rs is not built")
+
+
+@pytest.fixture
+def ratings_csv(tmp_path: Path) -> Path:
+    """Thirty users rating a few dozen items: small enough to fit in a blink."""
+    rng = np.random.default_rng(7)
+    pairs = zip(rng.integers(1, 31, 500), rng.integers(1, 41, 500), strict=True)
+    rows = {(int(u), int(i)) for u, i in pairs}
+    rows |= {(u, 1 + u % 40) for u in range(1, 31)}  # every user rates something
+    frame = pd.DataFrame(sorted(rows), columns=["user_id", "item_id"])
+    frame["rating"] = rng.integers(1, 6, len(frame)).astype(float)
+    path = tmp_path / "ratings.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["recommend", *args])
+
+
+def assert_usage_error(result: Result, *fragments: str) -> None:
+    """Exit 2, one line naming the problem, no traceback."""
+    assert result.exit_code == 2, result.output
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(error_lines) == 1, result.output
+    for fragment in fragments:
+        assert fragment in error_lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_writes_n_recommendations_for_every_user(ratings_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "recs.parquet"
+    result = run("--ratings", str(ratings_csv), "-n", "3", "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    frame = pq.read_table(out).to_pandas()
+    assert list(frame.columns) == ["user_id", "item_id", "rank", "score"]
+    assert frame["user_id"].nunique() == 30
+    assert frame.groupby("user_id").size().max() == 3
+
+
+def test_summary_reports_sizes_times_rate_and_setting_sources(
+    ratings_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "recs.parquet"
+    result = run("--ratings", str(ratings_csv), "-o", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "ratings by 30 users of 40 items" in text
+    assert "fitted in" in text
+    assert "users/s" in text
+    assert "threads runner, 2 jobs" in text
+    assert re.search(r"num_batch_jobs += 2 +\(option --jobs\)", text)
+    assert "num_threads" in text and "use_ray" in text
+
+
+def test_user_knn_model_can_be_chosen(ratings_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "recs.parquet"
+    result = run("--ratings", str(ratings_csv), "--model", "user-knn", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "user-knn, fitted in" in result.output
+    assert pq.read_table(out).num_rows > 0
+
+
+def test_csv_output_by_extension(ratings_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "recs.csv"
+    result = run("--ratings", str(ratings_csv), "-n", "2", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out).columns.tolist() == ["user_id", "item_id", "rank", "score"]
+
+
+def test_users_file_limits_the_users_and_reports_unknown_ones(
+    ratings_csv: Path, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.txt"
+    users.write_text("5\n7\n\n999\n")
+    out = tmp_path / "recs.parquet"
+    result = CliRunner().invoke(
+        main, ["recommend", "--ratings", str(ratings_csv), "--users", str(users), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).to_pandas()["user_id"].unique().tolist() == [5, 7]
+    assert "warning: 1 of 3 users are not in the model's training data" in result.output
+    assert "(e.g. 999)" in result.output
+
+
+def test_users_csv_file_uses_its_user_column(ratings_csv: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("userId,note\n3,a\n4,b\n")
+    out = tmp_path / "recs.parquet"
+    result = run("--ratings", str(ratings_csv), "--users", str(users), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).to_pandas()["user_id"].unique().tolist() == [3, 4]
+
+
+def test_missing_ratings_file_is_a_usage_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    result = run("--ratings", str(missing), "-o", str(tmp_path / "r.parquet"))
+    assert_usage_error(result, "--ratings", "nope.csv", "no such file")
+
+
+def test_unreadable_ratings_are_a_usage_error_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,what\n1,2\n")
+    result = run("--ratings", str(bad), "-o", str(tmp_path / "r.parquet"))
+    assert_usage_error(result, "--ratings", "bad.csv")
+
+
+def test_unsupported_output_extension_is_a_usage_error(ratings_csv: Path, tmp_path: Path) -> None:
+    result = run("--ratings", str(ratings_csv), "-o", str(tmp_path / "recs.json"))
+    assert_usage_error(result, "--output", "recs.json", ".json", ".parquet or .csv")
+
+
+def test_output_in_a_missing_folder_is_a_usage_error(ratings_csv: Path, tmp_path: Path) -> None:
+    result = run("--ratings", str(ratings_csv), "-o", str(tmp_path / "no" / "recs.parquet"))
+    assert_usage_error(result, "--output", "does not exist")
+
+
+def test_non_integer_user_id_is_reported_with_its_line(ratings_csv: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.txt"
+    users.write_text("5\nbob\n")
+    result = run(
+        "--ratings", str(ratings_csv), "--users", str(users), "-o", str(tmp_path / "r.parquet")
+    )
+    assert_usage_error(result, "--users", "users.txt, line 2", "'bob' is not an integer user id")
+
+
+def test_empty_users_file_is_a_usage_error(ratings_csv: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.txt"
+    users.write_text("\n")
+    result = run(
+        "--ratings", str(ratings_csv), "--users", str(users), "-o", str(tmp_path / "r.parquet")
+    )
+    assert_usage_error(result, "--users", "no user ids")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--jobs", "0"], "--jobs"),
+        (["-n", "0"], "-n"),
+        (["--model", "svd"], "--model"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(
+    ratings_csv: Path, tmp_path: Path, args: list[str], fragment: str
+) -> None:
+    result = run("--ratings", str(ratings_csv), "-o", str(tmp_path / "r.parquet"), *args)
+    assert_usage_error(result, fragment)
+
+
+def test_ray_option_without_ray_says_how_to_install(ratings_csv: Path, tmp_path: Path) -> None:
+    # A real process in which importing ray fails, as on an install without the extra.
+    code = "import sys; sys.modules['ray'] = None\nfrom lenskit.cli import main\nmain()\n"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "recommend",
+            "--ratings",
+            str(ratings_csv),
+            "--ray",
+            "-o",
+            str(tmp_path / "r.parquet"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "pip install 'lenskit-batch[ray]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_default_command_recommends_for_bundled_movielens(tmp_path: Path) -> None:
+    """The README's main command, as a user runs it: no options, in a fresh folder."""
+    lenskit = Path(sys.executable).with_name("lenskit")
+    proc = subprocess.run(
+        [str(lenskit), "recommend"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    frame = pq.read_table(tmp_path / "recommendations.parquet").to_pandas()
+    assert frame.groupby("user_id").size().eq(10).all()
+    assert frame["user_id"].nunique() == 671
+    assert "bundled ml-latest-small" in proc.stdout
+    assert proc.stderr == ""
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_option_runs_on_a_private_cluster_and_stops_it(
+    ratings_csv: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed")
+    out = tmp_path / "recs.parquet"
+    ours = {p.pid for p in psutil.Process().children(recursive=True)}
+    before = {p.pid for p in _ray_processes()}
+    lenskit = Path(sys.executable).with_name("lenskit")
+    proc = subprocess.run(
+        [
+            str(lenskit),
+            "recommend",
+            "--ratings",
+            str(ratings_csv),
+            "--ray",
+            "--jobs",
+            "2",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "ray runner, 2 jobs on a local cluster (127.0.0.1)" in proc.stdout
+    assert re.search(r"use_ray += true +\(option --ray\)", proc.stdout)
+    assert pq.read_table(out).to_pandas()["user_id"].nunique() == 30
+    left = [p for p in _ray_processes() if p.pid not in before and p.pid not in ours]
+    _, alive = psutil.wait_procs(left, timeout=30)
+    assert alive == []
+
+
+def _ray_processes() -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        name = proc.info["name"] or ""
+        cmd = " ".join(proc.info["cmdline"] or [])
+        if name in ("raylet", "gcs_server") or name.startswith("ray::") or "ray/_private" in cmd:
+            found.append(proc)
+    return found
