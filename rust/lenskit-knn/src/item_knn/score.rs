@@ -12,14 +12,21 @@
 //! * intersect: for each target, match row `t` against the rated items
 //!   (scan the row, or binary-search it for each rated item, whichever is
 //!   shorter); cheap for a few targets;
-//! * gather: walk the columns of the rated items once, bucketing each
-//!   `(sim, j)` under its target with a counting sort, one block of target
-//!   indices at a time so the buckets stay in cache; cheap when every item
-//!   is a target, as in top-N recommendation.
+//! * gather: walk the columns of the rated items, in blocks of target
+//!   indices so per-target state stays in cache; cheap when every item is
+//!   a target, as in top-N recommendation.
 //!
-//! A target with at most `k` candidates uses them all, so for most targets
-//! the gather strategy just sums every candidate in one pass; only targets
-//! with more are bucketed and selected.
+//! A target with at most `k` candidates uses them all, so when most targets
+//! have few, the gather strategy first sums every candidate in one pass;
+//! only targets with more are selected. Selection takes two more passes
+//! per block. The first counts each target's candidates per similarity
+//! bin (a coarse, order-preserving histogram), which finds the bin holding
+//! its `k`-th largest similarity. The second buckets (counting sort) only
+//! the candidates in that bin or above, typically a few more than `k`
+//! rather than all of them, so selecting among them is cheap; the rest are
+//! all below the `k`-th value and cannot be chosen. Where candidates tie at
+//! the `k`-th value and do not all fit, Java's choice depends on every
+//! candidate, so that (rare) target is redone from its full candidate list.
 
 use crate::batch::UserScorer;
 use crate::error::{invalid, Result};
@@ -37,8 +44,28 @@ pub enum ItemStrategy {
     Gather,
 }
 
-/// Aim for about this many candidates per gather block (64 KiB of keys).
-const BLOCK_CANDIDATES: usize = 1 << 13;
+/// Aim for about this many candidates per gather block: the bucketed part
+/// (a few more than `k` per target) is much smaller, so blocks can be big,
+/// which saves per-block steps through every rated item's column.
+const BLOCK_CANDIDATES: usize = 1 << 16;
+
+/// At most this many targets per gather block (256 KiB of histograms).
+const MAX_SPAN: usize = 1 << 10;
+
+/// Similarity histogram bins: 8 per power of two from 2^-8 up, so a
+/// target's bin at its `k`-th value holds few other candidates.
+const BINS: usize = 64;
+
+/// The histogram bin of a similarity: non-decreasing in the similarity (so
+/// a candidate in a higher bin is more similar), from the bits of positive
+/// doubles, which order like their values; all below 2^-8 share bin 0, all
+/// from 2^0 up share the top bin.
+#[inline]
+fn bin(sim: f64) -> usize {
+    const LOW: f64 = 1.0 / 256.0;
+    let bits = sim.max(LOW).to_bits() >> 49;
+    ((bits - (LOW.to_bits() >> 49)) as usize).min(BINS - 1)
+}
 
 /// Java LensKit's `TopNLong2DoubleAccumulator`: a binary min-heap of
 /// slots over (item, score) pairs. Every new pair is enqueued and, once
@@ -249,12 +276,42 @@ impl<'a> ItemKnnModel<'a> {
     /// increasing `j`: the `k` most similar (see [`TopN`]), summed in `j`
     /// order.
     fn finish(&self, t: usize, cands: &[(f64, i32)], s: &mut SelectScratch, rated: &[f64]) -> f64 {
-        let chosen: &[(f64, i32)] = if cands.len() <= self.k {
-            cands
-        } else {
-            self.select(cands, s);
-            &s.chosen
-        };
+        if cands.len() <= self.k {
+            return self.sum(t, cands, rated);
+        }
+        if !self.clear_cut(cands, s) {
+            let mut top = TopN::new(self.k, &mut s.entries, &mut s.heap);
+            for &c in cands {
+                top.put(c);
+            }
+            top.finish(&mut s.chosen);
+        }
+        self.sum(t, &s.chosen, rated)
+    }
+
+    /// Like [`Self::finish`], from the candidates of target `t` in one
+    /// histogram bin or above, which hold its `k` most similar (every
+    /// candidate left out is below every one given); `None` when ties at
+    /// the `k`-th value need Java's tie-breaking, which depends on every
+    /// candidate.
+    fn finish_filtered(
+        &self,
+        t: usize,
+        cands: &[(f64, i32)],
+        s: &mut SelectScratch,
+        rated: &[f64],
+    ) -> Option<f64> {
+        if cands.len() <= self.k {
+            return Some(self.sum(t, cands, rated));
+        }
+        if !self.clear_cut(cands, s) {
+            return None;
+        }
+        Some(self.sum(t, &s.chosen, rated))
+    }
+
+    /// The score of target `t` from its chosen candidates, in `j` order.
+    fn sum(&self, t: usize, chosen: &[(f64, i32)], rated: &[f64]) -> f64 {
         if chosen.len() < self.min_nbrs {
             return f64::NAN;
         }
@@ -275,14 +332,14 @@ impl<'a> ItemKnnModel<'a> {
         }
     }
 
-    /// Put the `k` most similar of `cands` into `s.chosen`, in `j` order.
-    ///
-    /// The accumulator keeps every candidate above the k-th largest
-    /// similarity and none below it; only when more candidates tie at that
-    /// value than there are places left does its heap decide which, so the
-    /// heap runs only then. Similarities are positive, so their bit
-    /// patterns order like their values.
-    fn select(&self, cands: &[(f64, i32)], s: &mut SelectScratch) {
+    /// Put the `k` most similar of `cands` (more than `k`) into
+    /// `s.chosen`, in `j` order, if they are clear-cut: the accumulator
+    /// keeps every candidate above the k-th largest similarity and none
+    /// below it, so only when more candidates tie at that value than there
+    /// are places left does its heap decide which (then this returns
+    /// false). Similarities are positive, so their bit patterns order like
+    /// their values.
+    fn clear_cut(&self, cands: &[(f64, i32)], s: &mut SelectScratch) -> bool {
         let m = cands.len();
         s.keys.clear();
         s.keys.extend(cands.iter().map(|c| c.0.to_bits()));
@@ -292,17 +349,13 @@ impl<'a> ItemKnnModel<'a> {
             .filter(|&&x| x > kth)
             .count();
         let tied = cands.iter().filter(|c| c.0.to_bits() == kth).count();
-        s.chosen.clear();
-        if above + tied == self.k {
-            s.chosen
-                .extend(cands.iter().filter(|c| c.0.to_bits() >= kth));
-        } else {
-            let mut top = TopN::new(self.k, &mut s.entries, &mut s.heap);
-            for &c in cands {
-                top.put(c);
-            }
-            top.finish(&mut s.chosen);
+        if above + tied != self.k {
+            return false;
         }
+        s.chosen.clear();
+        s.chosen
+            .extend(cands.iter().filter(|c| c.0.to_bits() >= kth));
+        true
     }
 
     fn score_intersect(
@@ -312,25 +365,31 @@ impl<'a> ItemKnnModel<'a> {
         s: &mut ItemScratch,
         out: &mut [f64],
     ) {
-        let search = rated.len() as f64;
         for (&t, o) in targets.iter().zip(out.iter_mut()) {
-            let (js, sims) = self.sims.row(t as usize);
-            s.bucket.clear();
-            let len = js.len() as f64;
-            if len <= search * (len + 1.0).log2() {
-                for (&j, &sim) in js.iter().zip(sims) {
-                    if !s.rated[j as usize].is_nan() {
-                        s.bucket.push((sim, j));
-                    }
-                }
-            } else {
-                for &j in rated {
-                    if let Ok(p) = js.binary_search(&j) {
-                        s.bucket.push((sims[p], j));
-                    }
+            self.candidates(t as usize, rated, &s.rated, &mut s.bucket);
+            *o = self.finish(t as usize, &s.bucket, &mut s.select, &s.rated);
+        }
+    }
+
+    /// Put target `t`'s candidates into `bucket`, in increasing `j`: scan
+    /// row `t` for rated items (`ratings` not NaN), or binary-search it for
+    /// each rated item, whichever is shorter.
+    fn candidates(&self, t: usize, rated: &[i32], ratings: &[f64], bucket: &mut Vec<(f64, i32)>) {
+        let (js, sims) = self.sims.row(t);
+        bucket.clear();
+        let len = js.len() as f64;
+        if len <= rated.len() as f64 * (len + 1.0).log2() {
+            for (&j, &sim) in js.iter().zip(sims) {
+                if !ratings[j as usize].is_nan() {
+                    bucket.push((sim, j));
                 }
             }
-            *o = self.finish(t as usize, &s.bucket, &mut s.select, &s.rated);
+        } else {
+            for &j in rated {
+                if let Ok(p) = js.binary_search(&j) {
+                    bucket.push((sims[p], j));
+                }
+            }
         }
     }
 
@@ -343,8 +402,9 @@ impl<'a> ItemKnnModel<'a> {
         if targets.windows(2).any(|w| w[0] > w[1]) {
             s.order.sort_by_key(|&p| targets[p as usize]);
         }
-        if gathered >= 2 * self.k * n_items {
-            // nearly every target has more than k candidates: select for all
+        if 2 * gathered >= self.k * n_items {
+            // targets average over k/2 candidates, so many have more than k
+            // (their sums would be wasted): select for all
             return self.gather_select(rated, targets, gathered, |_| true, s, out);
         }
         // Sum every candidate in one pass (rated items in increasing order,
@@ -397,9 +457,11 @@ impl<'a> ItemKnnModel<'a> {
         }
     }
 
-    /// Score the targets at positions `s.order` (sorted by target) by
-    /// bucketing the candidates of targets that pass `keep`, one block of
-    /// target indices at a time, and selecting the k best of each bucket.
+    /// Score the targets at positions `s.order` (sorted by target), one
+    /// block of target indices at a time: histogram the candidates of
+    /// targets that pass `keep` by similarity bin, bucket those at or above
+    /// the bin of each target's `k`-th value, and select the k best of each
+    /// bucket (see the module docs).
     fn gather_select(
         &self,
         rated: &[i32],
@@ -416,15 +478,18 @@ impl<'a> ItemKnnModel<'a> {
         s.begin.clear();
         s.begin.resize(rated.len(), 0);
         // target indices per block, so a block holds about BLOCK_CANDIDATES
-        let span = (n_items * self.block_candidates / gathered.max(1)).clamp(1, n_items.max(1));
+        // and its histograms stay in cache
+        let span = (n_items * self.block_candidates / gathered.max(1))
+            .clamp(1, n_items.max(1))
+            .min(MAX_SPAN);
         let mut q = 0;
         while q < s.order.len() {
             let t0 = targets[s.order[q] as usize] as usize;
             let t1 = (t0 + span).min(n_items);
-            s.start.clear();
-            s.start.resize(t1 - t0 + 1, 0);
+            s.hist.clear();
+            s.hist.resize((t1 - t0) * BINS, 0);
             for (r, &j) in rated.iter().enumerate() {
-                let (ts, _) = columns.row(j as usize);
+                let (ts, sims) = columns.row(j as usize);
                 let mut c = s.cursor[r];
                 while c < ts.len() && (ts[c] as usize) < t0 {
                     c += 1;
@@ -433,14 +498,31 @@ impl<'a> ItemKnnModel<'a> {
                 while c < ts.len() && (ts[c] as usize) < t1 {
                     let t = ts[c] as usize;
                     if keep(t) {
-                        s.start[t - t0 + 1] += 1;
+                        s.hist[(t - t0) * BINS + bin(sims[c])] += 1;
                     }
                     c += 1;
                 }
                 s.cursor[r] = c;
             }
-            for i in 0..t1 - t0 {
-                s.start[i + 1] += s.start[i];
+            // per target: the bin holding its k-th largest similarity; it
+            // keeps the candidates in that bin or above, and no others
+            s.low.clear();
+            s.low.resize(t1 - t0, u8::MAX);
+            s.start.clear();
+            s.start.resize(t1 - t0 + 1, 0);
+            for (i, hist) in s.hist.chunks_exact(BINS).enumerate() {
+                let mut kept = 0u32;
+                for b in (0..BINS).rev() {
+                    kept += hist[b];
+                    if kept as usize >= self.k {
+                        s.low[i] = b as u8;
+                        break;
+                    }
+                }
+                if kept > 0 && (kept as usize) < self.k {
+                    s.low[i] = 0;
+                }
+                s.start[i + 1] = s.start[i] + kept;
             }
             s.next.clear();
             s.next.extend_from_slice(&s.start[..t1 - t0]);
@@ -449,21 +531,91 @@ impl<'a> ItemKnnModel<'a> {
             for (r, &j) in rated.iter().enumerate() {
                 let (ts, sims) = columns.row(j as usize);
                 for c in s.begin[r]..s.cursor[r] {
-                    let t = ts[c] as usize;
-                    if keep(t) {
-                        let slot = &mut s.next[t - t0];
-                        s.bucket[*slot as usize] = (sims[c], j);
+                    let i = ts[c] as usize - t0;
+                    let sim = sims[c];
+                    if bin(sim) >= s.low[i] as usize {
+                        let slot = &mut s.next[i];
+                        s.bucket[*slot as usize] = (sim, j);
                         *slot += 1;
                     }
                 }
             }
+            s.replay.clear();
             while q < s.order.len() && (targets[s.order[q] as usize] as usize) < t1 {
                 let p = s.order[q] as usize;
                 let t = targets[p] as usize;
                 let cands = &s.bucket[s.start[t - t0] as usize..s.start[t - t0 + 1] as usize];
-                out[p] = self.finish(t, cands, &mut s.select, &s.rated);
+                match self.finish_filtered(t, cands, &mut s.select, &s.rated) {
+                    Some(score) => out[p] = score,
+                    None => s.replay.push(p as u32),
+                }
                 q += 1;
             }
+            if !s.replay.is_empty() {
+                self.replay_ties(rated, targets, t0, t1, s, out);
+            }
+        }
+    }
+
+    /// Score the targets of block `t0..t1` at positions `s.replay`, whose
+    /// candidates tie across the `k` boundary, from all their candidates
+    /// (Java's tie-breaking depends on every one): by scanning their rows
+    /// when they are few, else by bucketing all their candidates in one
+    /// more pass over the block's columns.
+    fn replay_ties(
+        &self,
+        rated: &[i32],
+        targets: &[i32],
+        t0: usize,
+        t1: usize,
+        s: &mut ItemScratch,
+        out: &mut [f64],
+    ) {
+        let block: usize = s.begin.iter().zip(&s.cursor).map(|(b, c)| c - b).sum();
+        let rows: usize = s
+            .replay
+            .iter()
+            .map(|&p| self.sims.row_len(targets[p as usize] as usize))
+            .sum();
+        if rows <= block {
+            for &p in &s.replay {
+                let t = targets[p as usize] as usize;
+                self.candidates(t, rated, &s.rated, &mut s.bucket);
+                out[p as usize] = self.finish(t, &s.bucket, &mut s.select, &s.rated);
+            }
+            return;
+        }
+        s.low.clear();
+        s.low.resize(t1 - t0, u8::MAX);
+        for &p in &s.replay {
+            s.low[targets[p as usize] as usize - t0] = 0;
+        }
+        s.start.clear();
+        s.start.resize(t1 - t0 + 1, 0);
+        for (i, hist) in s.hist.chunks_exact(BINS).enumerate() {
+            let all = if s.low[i] == 0 { hist.iter().sum() } else { 0 };
+            s.start[i + 1] = s.start[i] + all;
+        }
+        s.next.clear();
+        s.next.extend_from_slice(&s.start[..t1 - t0]);
+        s.bucket.clear();
+        s.bucket.resize(s.start[t1 - t0] as usize, (0.0, 0));
+        let columns = self.columns();
+        for (r, &j) in rated.iter().enumerate() {
+            let (ts, sims) = columns.row(j as usize);
+            for c in s.begin[r]..s.cursor[r] {
+                let i = ts[c] as usize - t0;
+                if s.low[i] == 0 {
+                    let slot = &mut s.next[i];
+                    s.bucket[*slot as usize] = (sims[c], j);
+                    *slot += 1;
+                }
+            }
+        }
+        for &p in &s.replay {
+            let i = targets[p as usize] as usize - t0;
+            let cands = &s.bucket[s.start[i] as usize..s.start[i + 1] as usize];
+            out[p as usize] = self.finish(i + t0, cands, &mut s.select, &s.rated);
         }
     }
 }
@@ -492,6 +644,12 @@ pub struct ItemScratch {
     rated: Vec<f64>,
     /// Candidates of one target (intersect) or one block (gather).
     bucket: Vec<(f64, i32)>,
+    /// Gather: positions of targets whose ties need replaying.
+    replay: Vec<u32>,
+    /// Gather: per target of a block, candidates per similarity bin, and
+    /// the lowest bin it keeps.
+    hist: Vec<u32>,
+    low: Vec<u8>,
     select: SelectScratch,
     /// Gather: per-item running sums, target positions by index,
     /// per-rated-item column cursors, bucket boundaries and fill positions
@@ -573,6 +731,84 @@ mod tests {
         let cands = [(0.1, 0), (0.9, 1), (0.5, 2), (0.7, 3), (0.2, 4)];
         assert_eq!(top(2, &cands), vec![1, 3]);
         assert_eq!(top(9, &cands), vec![0, 1, 2, 3, 4]);
+    }
+
+    /// Score target 0 for one user who rated `nbrs` (explicit, item means
+    /// 0), with `sims[p]` the similarity of item 0 and `nbrs[p]`; item 0
+    /// also has `unrated` more neighbours after those, which the user did
+    /// not rate.
+    fn score_target_0(
+        nbrs: &[i32],
+        sims: &[f64],
+        ratings: &[f32],
+        k: usize,
+        unrated: usize,
+    ) -> [f64; 2] {
+        let last = *nbrs.iter().max().unwrap() as usize;
+        let n = last + 1 + unrated;
+        let mut rows: Vec<Vec<(f64, i32)>> = vec![Vec::new(); n];
+        let others = (last + 1..n).map(|j| (j as i32, 0.5));
+        for (j, sim) in nbrs.iter().copied().zip(sims.iter().copied()).chain(others) {
+            rows[0].push((sim, j));
+            rows[j as usize].push((sim, 0));
+        }
+        let m = crate::sparse::CsrMatrix::from_rows(n, rows);
+        let indptr = [0i64, nbrs.len() as i64];
+        let r = Ratings::new(1, n, &indptr, nbrs, Some(ratings)).unwrap();
+        let means = vec![0.0; n];
+        let model = ItemKnnModel::new(r, Some(&means), m.view(), None, k, 1).unwrap();
+        [ItemStrategy::Intersect, ItemStrategy::Gather].map(|strategy| {
+            let model = model.with_strategy(strategy);
+            let mut scratch = model.new_scratch();
+            let mut out = [0.0];
+            model.score_into(0, &[0], &mut scratch, &mut out);
+            out[0]
+        })
+    }
+
+    #[test]
+    fn gather_replays_java_ties_across_the_k_boundary() {
+        // three candidates tie at the third place; Java keeps 2611 and 5506
+        let nbrs = [1, 2320, 2611, 5506];
+        let expect: f64 = (0.9 * 1.0 + 0.3 * 3.0 + 0.3 * 4.0) / (0.9 + 0.3 + 0.3);
+        // with few unrated neighbours gather rescans row 0; with many it
+        // buckets every candidate in another pass over the columns
+        for unrated in [0, 20] {
+            let sims = [0.9, 0.3, 0.3, 0.3];
+            let scores = score_target_0(&nbrs, &sims, &[1.0, 2.0, 3.0, 4.0], 3, unrated);
+            assert_eq!(scores.map(f64::to_bits), [expect.to_bits(); 2]);
+        }
+    }
+
+    #[test]
+    fn gather_keeps_ties_inside_the_k_best_without_replay() {
+        // ties above the k-th value, and near-equal values in one histogram
+        // bin, leave the k best clear-cut
+        let nbrs = [2, 3, 5, 7, 11];
+        let sims = [0.5, 0.5, 0.30000000000000004, 0.3, 0.9];
+        let scores = score_target_0(&nbrs, &sims, &[1.0, 2.0, 3.0, 4.0, 5.0], 4, 0);
+        let expect: f64 = (0.5 * 1.0 + 0.5 * 2.0 + 0.30000000000000004 * 3.0 + 0.9 * 5.0)
+            / (0.5 + 0.5 + 0.30000000000000004 + 0.9);
+        assert_eq!(scores.map(f64::to_bits), [expect.to_bits(); 2]);
+    }
+
+    #[test]
+    fn histogram_bins_never_decrease_with_similarity() {
+        let mut sims = vec![
+            -1.0,
+            0.0,
+            1e-9,
+            1.0 / 256.0,
+            0.01,
+            0.3,
+            0.30000000000000004,
+            0.5,
+        ];
+        sims.extend([0.99, 1.0, 1.0 + 1e-12, 2.0]);
+        let bins: Vec<usize> = sims.iter().map(|&x| bin(x)).collect();
+        assert!(bins.windows(2).all(|w| w[0] <= w[1]), "{bins:?}");
+        assert!(bins.iter().all(|&b| b < BINS));
+        assert!(bin(0.3) < bin(0.5) && bin(0.5) < bin(0.99));
     }
 
     #[test]
