@@ -21,6 +21,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,33 +34,43 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 class PythonCooccurrenceScorer:
-    """Scores items by co-occurrence with the user's items, in plain Python loops.
+    """Scores items by closeness in popularity to the user's items, in plain Python loops.
 
     Deliberately written without numpy in the hot path: it stands for the
     Python-level parts of a pipeline (custom scorers, re-rankers, filters).
+    Each thread builds its own Python lists from the shared numpy arrays on
+    first use: on a free-threaded build, objects shared by threads pay for
+    atomic reference counting on every touch, objects a thread owns do not
+    (the pattern docs/free-threading.md recommends).
     """
 
     def __init__(self, data: Interactions, n_candidates: int) -> None:
         counts = data.item_counts()
-        popular = np.argsort(-counts, kind="stable")[:n_candidates]
-        self._candidates = [int(i) for i in popular]
-        self._popularity = [float(c) for c in counts]
-        self._rows = {
-            data.users.ids[u].item(): [
-                int(i) for i in data.indices[data.indptr[u] : data.indptr[u + 1]]
-            ]
-            for u in range(data.n_users)
-        }
-        self._item_ids = data.items.ids
+        self._candidates = np.argsort(-counts, kind="stable")[:n_candidates]
+        self._popularity = counts.astype(np.float64)
+        self._data = data
+        self._local = threading.local()
+
+    def _tables(self) -> tuple[list[int], list[float]]:
+        tables = getattr(self._local, "tables", None)
+        if tables is None:
+            tables = (self._candidates.tolist(), self._popularity.tolist())
+            self._local.tables = tables
+        return tables
 
     def recommend(self, user: object, n: int = 10) -> ItemList:
-        seen = set(self._rows.get(user, ()))
-        anchor = sum(self._popularity[i] for i in seen) / max(len(seen), 1)
+        candidates, popularity = self._tables()
+        data = self._data
+        if user not in data.users:
+            return ItemList.empty(ranked=True)
+        row = data.users.index(user)
+        seen = set(data.indices[data.indptr[row] : data.indptr[row + 1]].tolist())
+        anchor = sum(popularity[i] for i in seen) / max(len(seen), 1)
         scored: list[tuple[float, int]] = []
-        for item in self._candidates:
+        for item in candidates:
             if item in seen:
                 continue
-            closeness = 1.0 / (1.0 + abs(self._popularity[item] - anchor))
+            closeness = 1.0 / (1.0 + abs(popularity[item] - anchor))
             score = 0.0
             for step in range(8):
                 score += closeness * (step + 1) / (1.0 + score)
@@ -67,7 +78,7 @@ class PythonCooccurrenceScorer:
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         best = scored[:n]
         return ItemList.ranked(
-            self._item_ids[[item for _, item in best]],
+            data.items.ids[[item for _, item in best]],
             np.array([score for score, _ in best], dtype=np.float64),
         )
 
