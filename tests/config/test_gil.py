@@ -6,6 +6,7 @@ import json
 import subprocess
 import sysconfig
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,49 @@ def test_a_free_threaded_build_with_the_gil_forced_on_is_not_active(
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [True, False]
+
+
+NEEDS_THE_GIL_C = """
+#include <Python.h>
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "needs_the_gil", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_needs_the_gil(void) { return PyModule_Create(&module); }
+"""
+
+
+def build_extension_without_free_threading_support(folder: Path) -> None:
+    """Compile a real extension module that does not declare free-threading support."""
+    source = folder / "needs_the_gil.c"
+    source.write_text(NEEDS_THE_GIL_C)
+    target = folder / f"needs_the_gil{sysconfig.get_config_var('EXT_SUFFIX')}"
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            f"-I{sysconfig.get_paths()['include']}",
+            str(source),
+            "-o",
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.mark.skipif(not FREE_THREADED_BUILD, reason="needs a free-threaded build")
+def test_the_warning_names_the_extension_that_turned_the_gil_back_on(
+    run_python: RunPython, tmp_path: Path
+) -> None:
+    build_extension_without_free_threading_support(tmp_path)
+    result = run_python(
+        """
+        import warnings
+        warnings.simplefilter("ignore")
+        import needs_the_gil
+        from lenskit.parallel import parallel_warnings
+        print("\\n".join(parallel_warnings()))
+        """,
+        pythonpath=[tmp_path],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "importing needs_the_gil turned it back on" in result.stdout

@@ -71,6 +71,20 @@ impl<'a> Exec<'a> {
         self.map_range(0..n, init, f)
     }
 
+    /// Run `f` on every element of `items`, spread over the pool when
+    /// parallel; for work whose outputs are disjoint (no ordering to keep).
+    pub fn for_each<T, F>(&self, items: Vec<T>, f: F)
+    where
+        T: Send,
+        F: Fn(T) + Sync + Send,
+    {
+        if self.parallel {
+            items.into_par_iter().for_each(f);
+        } else {
+            items.into_iter().for_each(f);
+        }
+    }
+
     /// [`Exec::map_indexed`] over the indices of `range`.
     pub fn map_range<T, S, I, F>(&self, range: Range<usize>, init: I, f: F) -> Result<Vec<T>>
     where

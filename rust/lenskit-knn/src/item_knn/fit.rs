@@ -182,14 +182,25 @@ pub fn fit_item_knn(
             },
             |scratch, i| similarity_row(&vectors, i, opts.min_sim, limit, scratch),
         )?;
-        for (row, cut) in rows {
-            truncated |= cut;
-            for (s, j) in row {
-                sims.indices.push(j);
-                sims.values.push(s);
-            }
-            sims.indptr.push(sims.indices.len() as i64);
+        // Lay the block's rows out serially (offsets only), then copy them
+        // into place in parallel: on dense data the copy is a fifth of the
+        // fit, too much to leave on one thread.
+        let base = sims.indices.len();
+        let mut end = base;
+        for (row, cut) in &rows {
+            truncated |= *cut;
+            end += row.len();
+            sims.indptr.push(end as i64);
         }
+        sims.indices.resize(end, 0);
+        sims.values.resize(end, 0.0);
+        let slots = row_slots(&rows, &mut sims.indices[base..], &mut sims.values[base..]);
+        exec.for_each(slots, |(row, indices, values)| {
+            for ((&(s, j), index), value) in row.iter().zip(indices).zip(values) {
+                *index = j;
+                *value = s;
+            }
+        });
     }
     sims.indices.shrink_to_fit();
     sims.values.shrink_to_fit();
@@ -199,6 +210,25 @@ pub fn fit_item_knn(
         sims,
         sims_t,
     })
+}
+
+/// Pair each computed row with its own stretch of the output arrays.
+type RowSlot<'r, 'o> = (&'r [(f64, i32)], &'o mut [i32], &'o mut [f64]);
+
+fn row_slots<'r, 'o>(
+    rows: &'r [(Vec<(f64, i32)>, bool)],
+    mut indices: &'o mut [i32],
+    mut values: &'o mut [f64],
+) -> Vec<RowSlot<'r, 'o>> {
+    let mut slots = Vec::with_capacity(rows.len());
+    for (row, _) in rows {
+        let (row_indices, rest_indices) = std::mem::take(&mut indices).split_at_mut(row.len());
+        let (row_values, rest_values) = std::mem::take(&mut values).split_at_mut(row.len());
+        indices = rest_indices;
+        values = rest_values;
+        slots.push((row.as_slice(), row_indices, row_values));
+    }
+    slots
 }
 
 /// Similarities of item `i` to every other item above `min_sim`, in index

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from lenskit.parallel._cpus import CpuFacts, cpu_facts
-from lenskit.parallel._gil import is_free_threaded
+from lenskit.parallel._gil import find_gil_enabling_module, is_free_threaded
 
 if TYPE_CHECKING:
     from lenskit.config import ParallelSettings
@@ -67,11 +67,15 @@ def parallel_warnings(
         )
 
     if is_free_threaded() and not is_free_threaded(require_active=True):
-        cause = (
-            "PYTHON_GIL=1 is set"
-            if os.environ.get("PYTHON_GIL", "").strip() == "1"
-            else "an extension module that does not declare free-threading support was imported"
-        )
+        if os.environ.get("PYTHON_GIL", "").strip() == "1":
+            cause = "PYTHON_GIL=1 is set"
+        else:
+            culprit = find_gil_enabling_module()
+            cause = (
+                f"importing {culprit} turned it back on: it does not declare free-threading support"
+                if culprit
+                else "an extension module that does not declare free-threading support was imported"
+            )
         found.append(
             f"this is a free-threaded Python but the GIL is enabled ({cause}): "
             "threads run Python code one at a time"
