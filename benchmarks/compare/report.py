@@ -242,14 +242,26 @@ def _crosscheck_section(results: dict[str, Any]) -> list[str]:
 
 
 def _failures_section(results: dict[str, Any]) -> list[str]:
-    failed = [m for m in results["measurements"] if not m.get("ok")]
-    skipped = results.get("skipped", [])
+    measurements = results["measurements"]
     lines = [
         f"- {_label(m['system'], 'system')}, {m['dataset']} {m['task']} t={m['threads']} "
-        f"rep {m['rep']}: {m.get('error', '?')}"
-        for m in failed
+        f"rep {m['rep'] + 1}: {m.get('error', '?')}"
+        for m in measurements
+        if not m.get("ok")
     ]
-    lines += [f"- {s}" for s in skipped]
+    counts: dict[tuple[str, str, int, str], list[float]] = {}
+    for m in measurements:
+        if m.get("ok"):
+            key = (m["dataset"], m["task"], m["threads"], m["system"])
+            counts.setdefault(key, []).append(m["wall_seconds"])
+    reps = results["meta"]["reps"]
+    lines += [
+        f"- {_label(system, 'system')}, {dataset} {task} t={threads}: {len(walls)} of {reps} "
+        f"repetitions (slowest run {max(walls):.0f} s)"
+        for (dataset, task, threads, system), walls in counts.items()
+        if len(walls) < reps
+    ]
+    lines += [f"- {s}" for s in results.get("skipped", [])]
     return lines or ["None."]
 
 
@@ -267,7 +279,8 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
         f"{machine['logical_cpus']} logical CPUs, {machine['memory_gib']} GiB RAM, "
         f"{machine['os']}, Linux {machine['kernel']}; load average at start "
         f"{machine.get('load_average_at_start')}",
-        f"- Repetitions: {meta['reps']} per cell, systems interleaved; threads {meta['threads']}; "
+        f"- Measurements: {len(results['measurements'])}, each in its own process; "
+        f"{meta['reps']} repetitions per cell, systems interleaved; threads {meta['threads']}; "
         f"a cell whose measurement takes longer than {meta['repeat_limit']:.0f} s is not repeated.",
         "",
         *_systems_section(results),
