@@ -49,6 +49,15 @@ impl<'a> Exec<'a> {
         self.parallel
     }
 
+    /// How many workers share the work: the pool's threads, or 1.
+    pub fn workers(&self) -> usize {
+        if self.parallel {
+            rayon::current_num_threads()
+        } else {
+            1
+        }
+    }
+
     /// Fail with [`KnnError::Cancelled`] if cancellation was requested.
     #[inline]
     pub fn check(&self) -> Result<()> {
@@ -82,6 +91,22 @@ impl<'a> Exec<'a> {
             items.into_par_iter().for_each(f);
         } else {
             items.into_iter().for_each(f);
+        }
+    }
+
+    /// [`Exec::for_each`], each worker owning one scratch value made by
+    /// `init`.
+    pub fn for_each_init<T, S, I, F>(&self, items: Vec<T>, init: I, f: F)
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, T) + Sync + Send,
+    {
+        if self.parallel {
+            items.into_par_iter().for_each_init(init, f);
+        } else {
+            let mut scratch = init();
+            items.into_iter().for_each(|item| f(&mut scratch, item));
         }
     }
 

@@ -11,6 +11,7 @@
 use std::ops::Range;
 
 use crate::error::{invalid, Result};
+use crate::exec::Exec;
 
 fn check_structure(
     what: &str,
@@ -366,31 +367,161 @@ pub struct Transposed {
 }
 
 /// Transpose the structure of an `n_rows` x `n_cols` CSR matrix by counting
-/// sort, O(nnz + n_cols).
+/// sort, O(nnz + n_cols), on the calling thread.
 pub fn transpose(n_rows: usize, n_cols: usize, indptr: &[i64], indices: &[i32]) -> Transposed {
-    let mut t_indptr = vec![0i64; n_cols + 1];
-    for &c in indices {
-        t_indptr[c as usize + 1] += 1;
-    }
-    for c in 0..n_cols {
-        t_indptr[c + 1] += t_indptr[c];
-    }
-    let mut next: Vec<i64> = t_indptr[..n_cols].to_vec();
-    let mut t_indices = vec![0i32; indices.len()];
-    let mut source = vec![0usize; indices.len()];
-    for r in 0..n_rows {
-        let start = indptr[r] as usize;
-        for (p, &c) in indices[start..indptr[r + 1] as usize].iter().enumerate() {
-            let c = c as usize;
-            let q = next[c] as usize;
-            next[c] += 1;
-            t_indices[q] = r as i32;
-            source[q] = start + p;
+    transpose_on(n_rows, n_cols, indptr, indices, &Exec::sequential())
+}
+
+/// [`transpose`], with the rows split into one part per worker of `exec`.
+///
+/// Each part counts its entries per column; column `c` of the transpose
+/// then holds part 0's entries, then part 1's, and so on, so every part
+/// fills its own stretch of every column, and the result is the same
+/// however many parts there are.
+pub fn transpose_on(
+    n_rows: usize,
+    n_cols: usize,
+    indptr: &[i64],
+    indices: &[i32],
+    exec: &Exec<'_>,
+) -> Transposed {
+    let nnz = indices.len();
+    // a part per worker, but none smaller than this many entries
+    // and the per-part column tables no bigger than a quarter of the data
+    const MIN_PART: usize = 1 << 16;
+    let n_parts = exec
+        .workers()
+        .min(nnz / MIN_PART)
+        .min(nnz / (4 * n_cols.max(1)))
+        .max(1);
+    let bounds: Vec<usize> = (0..=n_parts)
+        .map(|p| row_at_share(indptr, n_rows, p, n_parts))
+        .collect();
+    let parts: Vec<Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
+    let mut counts: Vec<Vec<u32>> = parts.iter().map(|_| Vec::new()).collect();
+    exec.for_each(counts.iter_mut().zip(&parts).collect(), |(count, rows)| {
+        *count = vec![0; n_cols];
+        let entries = indptr[rows.start] as usize..indptr[rows.end] as usize;
+        for &c in &indices[entries] {
+            count[c as usize] += 1;
         }
+    });
+    let mut t_indptr = vec![0i64; n_cols + 1];
+    for c in 0..n_cols {
+        let col: i64 = counts.iter().map(|count| i64::from(count[c])).sum();
+        t_indptr[c + 1] = t_indptr[c] + col;
     }
+    let mut t_indices = vec![0i32; nnz];
+    let mut source = vec![0usize; nnz];
+    let index_parts = split_columns(&mut t_indices, &counts);
+    let source_parts = split_columns(&mut source, &counts);
+    let work: Vec<_> = parts
+        .into_iter()
+        .zip(index_parts)
+        .zip(source_parts)
+        .collect();
+    exec.for_each(work, |((rows, mut index_cols), mut source_cols)| {
+        let mut next = vec![0usize; n_cols];
+        for r in rows {
+            let start = indptr[r] as usize;
+            for (p, &c) in indices[start..indptr[r + 1] as usize].iter().enumerate() {
+                let c = c as usize;
+                index_cols[c][next[c]] = r as i32;
+                source_cols[c][next[c]] = start + p;
+                next[c] += 1;
+            }
+        }
+        // the column lists held borrowed stretches only
+        index_cols.clear();
+        source_cols.clear();
+    });
     Transposed {
         indptr: t_indptr,
         indices: t_indices,
         source,
+    }
+}
+
+/// The first row at or after the `p`-th of `n` equal shares of the entries.
+fn row_at_share(indptr: &[i64], n_rows: usize, p: usize, n: usize) -> usize {
+    if p == n {
+        return n_rows;
+    }
+    let target = (indptr[n_rows] as usize * p / n) as i64;
+    indptr[..n_rows].partition_point(|&x| x < target)
+}
+
+/// Split `out`, laid out column by column with every part's entries of a
+/// column after the previous part's, into each part's list of per-column
+/// stretches; `counts[p][c]` is part `p`'s count in column `c`.
+fn split_columns<'a, T>(mut out: &'a mut [T], counts: &[Vec<u32>]) -> Vec<Vec<&'a mut [T]>> {
+    let n_cols = counts.first().map_or(0, Vec::len);
+    let mut lists: Vec<Vec<&mut [T]>> = counts.iter().map(|_| Vec::with_capacity(n_cols)).collect();
+    for c in 0..n_cols {
+        for (list, count) in lists.iter_mut().zip(counts) {
+            let (head, rest) = std::mem::take(&mut out).split_at_mut(count[c] as usize);
+            list.push(head);
+            out = rest;
+        }
+    }
+    lists
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A random CSR structure: rows of 0 to 2 * `mean_len` distinct sorted
+    /// columns, from a fixed-seed generator.
+    fn random_structure(n_rows: usize, n_cols: usize, mean_len: usize) -> (Vec<i64>, Vec<i32>) {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut indptr, mut indices) = (vec![0i64], Vec::new());
+        for _ in 0..n_rows {
+            let len = next() as usize % (2 * mean_len + 1);
+            let mut row: Vec<i32> = (0..len).map(|_| (next() % n_cols as u64) as i32).collect();
+            row.sort_unstable();
+            row.dedup();
+            indices.extend(row);
+            indptr.push(indices.len() as i64);
+        }
+        (indptr, indices)
+    }
+
+    #[test]
+    fn parallel_transpose_matches_the_sequential_one() {
+        let (n_rows, n_cols) = (3000, 500);
+        let (indptr, indices) = random_structure(n_rows, n_cols, 100);
+        assert!(indices.len() > 4 * (1 << 16), "too few entries to split");
+        let serial = transpose(n_rows, n_cols, &indptr, &indices);
+        for threads in [2, 3, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let parallel = pool.install(|| {
+                let exec = Exec::parallel();
+                assert_eq!(exec.workers(), threads);
+                transpose_on(n_rows, n_cols, &indptr, &indices, &exec)
+            });
+            assert_eq!(parallel, serial, "{threads} threads");
+        }
+        // every entry lands once, each column in increasing row order
+        let mut seen = vec![false; indices.len()];
+        for c in 0..n_cols {
+            let col = serial.indptr[c] as usize..serial.indptr[c + 1] as usize;
+            assert!(serial.indices[col.clone()].windows(2).all(|w| w[0] < w[1]));
+            for p in col {
+                let src = serial.source[p];
+                assert_eq!(indices[src], c as i32);
+                assert!(!std::mem::replace(&mut seen[src], true));
+            }
+        }
+        assert!(seen.iter().all(|&s| s));
     }
 }

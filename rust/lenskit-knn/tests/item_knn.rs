@@ -160,6 +160,63 @@ fn cancelled_training_stops_with_cancelled() {
     assert_eq!(err, KnnError::Cancelled);
 }
 
+/// Ratings large enough that training splits its transpose, its rows and
+/// its output over several parts, tasks and blocks.
+fn large_data() -> Data {
+    let (n_users, n_items) = (1500, 2600);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let rows: Vec<Vec<Option<f32>>> = (0..n_users)
+        .map(|_| {
+            (0..n_items)
+                .map(|i| {
+                    // popular low-numbered items, as in real data
+                    let p = 30 + 3000 / (i + 20);
+                    (next() % 1000 < p as u64).then(|| 0.5 * (1 + next() % 10) as f32)
+                })
+                .collect()
+        })
+        .collect();
+    Data::from_dense(&rows, n_items)
+}
+
+#[test]
+fn large_training_is_the_same_at_any_thread_count() {
+    let d = large_data();
+    assert!(d.indices.len() > 2 << 16, "{} ratings", d.indices.len());
+    assert!(d.n_items > 2048, "one training block only");
+    for feedback in [Feedback::Explicit, Feedback::Implicit] {
+        for save_nbrs in [None, Some(15)] {
+            let f1 = pool(1).install(|| fit(&d, feedback, save_nbrs));
+            for threads in [2, 4] {
+                let f = pool(threads).install(|| fit(&d, feedback, save_nbrs));
+                assert!(
+                    f == f1,
+                    "{feedback:?}, save_nbrs {save_nbrs:?}, {threads} threads"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn implicit_training_ignores_rating_values() {
+    let d = large_data();
+    let opts = ItemKnnOptions {
+        feedback: Feedback::Implicit,
+        min_sim: 1e-6,
+        save_nbrs: None,
+    };
+    // the data's explicit view carries the ratings; they must not matter
+    let with_values = fit_item_knn(&d.ratings(Feedback::Explicit), &opts, &Exec::parallel());
+    assert!(with_values.unwrap() == fit(&d, Feedback::Implicit, None));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

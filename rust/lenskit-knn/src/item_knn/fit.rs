@@ -11,7 +11,7 @@
 use crate::error::{invalid, Result};
 use crate::exec::Exec;
 use crate::select::sort_truncate;
-use crate::sparse::{transpose, CsrMatrix, Ratings};
+use crate::sparse::{transpose_on, CsrMatrix, Ratings, Transposed};
 use crate::Feedback;
 
 /// Training parameters.
@@ -39,15 +39,42 @@ pub struct ItemKnnFitted {
     pub sims_t: Option<CsrMatrix<f64>>,
 }
 
-/// Rows per block of training work.
+/// Rows per block of training work: the block's rows are held apart
+/// before they join the matrix, so this bounds the extra memory.
 const BLOCK_ROWS: usize = 2048;
 
-/// Per-worker scratch: one dense accumulator row and the list of columns
-/// it touched.
+/// Rows per task. Tasks write their rows end to end into buffers of their
+/// own, so training allocates a few hundred buffers rather than one per row.
+const CHUNK_ROWS: usize = 16;
+
+/// Per-worker scratch: one dense accumulator row, the columns it touched,
+/// and room to truncate a row to its most similar entries.
 struct RowScratch {
     acc: Vec<f64>,
     mark: Vec<u32>,
     touched: Vec<u32>,
+    entries: Vec<(f64, i32)>,
+}
+
+/// Consecutive rows of the similarity matrix, laid end to end.
+#[derive(Debug, Default)]
+struct RowChunk {
+    /// Entries in each row.
+    lens: Vec<u32>,
+    indices: Vec<i32>,
+    values: Vec<f64>,
+    /// Whether `save_nbrs` cut any of the rows.
+    cut: bool,
+}
+
+impl RowChunk {
+    /// Empty the chunk, keeping its memory.
+    fn clear(&mut self) {
+        self.lens.clear();
+        self.indices.clear();
+        self.values.clear();
+        self.cut = false;
+    }
 }
 
 /// The centred item vectors in both layouts the row kernel walks.
@@ -64,25 +91,89 @@ struct Vectors<'a> {
     item_norms: Vec<f64>,
 }
 
-/// Item means the way Java LensKit computes them: the global mean (summed
-/// item by item, users in order) plus each item's mean offset from it.
-fn item_means(indptr: &[i64], values: &[f64]) -> Vec<f64> {
-    let n = values.len();
-    let global = if n == 0 {
-        0.0
-    } else {
-        values.iter().fold(0.0, |s, &r| s + r) / n as f64
-    };
+/// Entries per task when filling entry-sized arrays in parallel.
+const FILL_CHUNK: usize = 1 << 15;
+
+/// Set `out[p] = f(p)` for every position, spread over the workers.
+fn fill(out: &mut [f64], exec: &Exec<'_>, f: impl Fn(usize) -> f64 + Sync + Send) {
+    let chunks: Vec<(usize, &mut [f64])> = out.chunks_mut(FILL_CHUNK).enumerate().collect();
+    exec.for_each(chunks, |(c, chunk)| {
+        let first = c * FILL_CHUNK;
+        for (p, x) in chunk.iter_mut().enumerate() {
+            *x = f(first + p);
+        }
+    });
+}
+
+/// Split `values` into the rows that `indptr` delimits.
+fn split_rows<'a>(mut values: &'a mut [f64], indptr: &[i64]) -> Vec<&'a mut [f64]> {
     indptr
         .windows(2)
         .map(|w| {
-            let r = &values[w[0] as usize..w[1] as usize];
-            if r.is_empty() {
-                return 0.0;
-            }
-            global + r.iter().fold(0.0, |s, &x| s + (x - global)) / r.len() as f64
+            let (row, rest) = std::mem::take(&mut values).split_at_mut((w[1] - w[0]) as usize);
+            values = rest;
+            row
         })
         .collect()
+}
+
+/// Centre one item's ratings on its mean, the way Java LensKit computes
+/// it (the global mean plus the item's mean offset from it), and give the
+/// mean and the centred vector's norm.
+fn centre_item(ratings: &mut [f64], global: f64) -> (f64, f64) {
+    if ratings.is_empty() {
+        return (0.0, 0.0);
+    }
+    let offset = ratings.iter().fold(0.0, |s, &x| s + (x - global)) / ratings.len() as f64;
+    let mean = global + offset;
+    for x in ratings.iter_mut() {
+        *x -= mean;
+    }
+    (mean, ratings.iter().fold(0.0, |s, &x| s + x * x).sqrt())
+}
+
+/// The centred item vectors: item means (explicit feedback only), the
+/// centred values in item-major order (`t`'s) and in user-major order
+/// (`ratings`'), and each item's norm.
+fn centre(
+    ratings: &Ratings<'_>,
+    values: Option<&[f32]>,
+    t: &Transposed,
+    exec: &Exec<'_>,
+) -> (Option<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let nnz = ratings.nnz();
+    let n_items = ratings.n_items();
+    let Some(v) = values else {
+        let norms = t
+            .indptr
+            .windows(2)
+            .map(|w| ((w[1] - w[0]) as f64).sqrt())
+            .collect();
+        return (None, vec![1.0; nnz], vec![1.0; nnz], norms);
+    };
+    let mut item_c = vec![0.0; nnz];
+    fill(&mut item_c, exec, |p| f64::from(v[t.source[p]]));
+    // the global mean sums item by item, users in order, as Java does
+    let global = if nnz == 0 {
+        0.0
+    } else {
+        item_c.iter().fold(0.0, |s, &r| s + r) / nnz as f64
+    };
+    let mut means = vec![0.0; n_items];
+    let mut norms = vec![0.0; n_items];
+    let items: Vec<_> = split_rows(&mut item_c, &t.indptr)
+        .into_iter()
+        .zip(means.iter_mut().zip(norms.iter_mut()))
+        .collect();
+    exec.for_each(items, |(ratings, (mean, norm))| {
+        (*mean, *norm) = centre_item(ratings, global);
+    });
+    let mut user_c = vec![0.0; nnz];
+    let items_of = ratings.indices();
+    fill(&mut user_c, exec, |q| {
+        f64::from(v[q]) - means[items_of[q] as usize]
+    });
+    (Some(means), item_c, user_c, norms)
 }
 
 /// Compute the item-item similarity matrix.
@@ -116,40 +207,16 @@ pub fn fit_item_knn(
         (_, v) => v,
     };
     let n_items = ratings.n_items();
-    let t = transpose(
+    let t = transpose_on(
         ratings.n_users(),
         n_items,
         ratings.indptr(),
         ratings.indices(),
+        exec,
     );
-    let (means, item_c) = match (opts.feedback, values) {
-        (Feedback::Explicit, Some(v)) => {
-            let raw: Vec<f64> = t.source.iter().map(|&p| v[p] as f64).collect();
-            let means = item_means(&t.indptr, &raw);
-            let mut c = raw;
-            for (i, w) in t.indptr.windows(2).enumerate() {
-                for x in &mut c[w[0] as usize..w[1] as usize] {
-                    *x -= means[i];
-                }
-            }
-            (Some(means), c)
-        }
-        _ => (None, vec![1.0; ratings.nnz()]),
-    };
-    let item_norms: Vec<f64> = t
-        .indptr
-        .windows(2)
-        .map(|w| {
-            item_c[w[0] as usize..w[1] as usize]
-                .iter()
-                .fold(0.0, |s, &x| s + x * x)
-                .sqrt()
-        })
-        .collect();
-    let mut user_c = vec![0.0f64; ratings.nnz()];
-    for (p, &src) in t.source.iter().enumerate() {
-        user_c[src] = item_c[p];
-    }
+    let explicit = values.filter(|_| opts.feedback == Feedback::Explicit);
+    let (means, item_c, user_c, item_norms) = centre(ratings, explicit, &t, exec);
+    exec.check()?;
     let vectors = Vectors {
         n_items,
         item_indptr: t.indptr,
@@ -172,35 +239,44 @@ pub fn fit_item_knn(
     };
     sims.indptr.push(0);
     let mut truncated = false;
+    // one buffer per task of a block, reused from block to block so that
+    // their memory is allocated (and first touched) once
+    let mut chunks: Vec<RowChunk> = (0..n_items.min(BLOCK_ROWS).div_ceil(CHUNK_ROWS))
+        .map(|_| RowChunk::default())
+        .collect();
     for start in (0..n_items).step_by(BLOCK_ROWS) {
-        let rows = exec.map_range(
-            start..(start + BLOCK_ROWS).min(n_items),
+        let end = (start + BLOCK_ROWS).min(n_items);
+        let used = &mut chunks[..(end - start).div_ceil(CHUNK_ROWS)];
+        exec.for_each_init(
+            used.iter_mut().enumerate().collect(),
             || RowScratch {
                 acc: vec![0.0; n_items],
                 mark: vec![0; n_items],
                 touched: Vec::new(),
+                entries: Vec::new(),
             },
-            |scratch, i| similarity_row(&vectors, i, opts.min_sim, limit, scratch),
-        )?;
-        // Lay the block's rows out serially (offsets only), then copy them
-        // into place in parallel: on dense data the copy is a fifth of the
-        // fit, too much to leave on one thread.
-        let base = sims.indices.len();
-        let mut end = base;
-        for (row, cut) in &rows {
-            truncated |= *cut;
-            end += row.len();
-            sims.indptr.push(end as i64);
-        }
-        sims.indices.resize(end, 0);
-        sims.values.resize(end, 0.0);
-        let slots = row_slots(&rows, &mut sims.indices[base..], &mut sims.values[base..]);
-        exec.for_each(slots, |(row, indices, values)| {
-            for ((&(s, j), index), value) in row.iter().zip(indices).zip(values) {
-                *index = j;
-                *value = s;
+            |scratch, (c, chunk)| {
+                chunk.clear();
+                let first = start + c * CHUNK_ROWS;
+                for i in first..(first + CHUNK_ROWS).min(end) {
+                    if exec.check().is_err() {
+                        return;
+                    }
+                    similarity_row(&vectors, i, opts.min_sim, limit, scratch, chunk);
+                }
+            },
+        );
+        exec.check()?;
+        let used = &chunks[..(end - start).div_ceil(CHUNK_ROWS)];
+        let mut offset = sims.indices.len() as i64;
+        for chunk in used {
+            truncated |= chunk.cut;
+            for &len in &chunk.lens {
+                offset += i64::from(len);
+                sims.indptr.push(offset);
             }
-        });
+        }
+        append_rows(&mut sims, used, exec);
     }
     sims.indices.shrink_to_fit();
     sims.values.shrink_to_fit();
@@ -212,57 +288,117 @@ pub fn fit_item_knn(
     })
 }
 
-/// Pair each computed row with its own stretch of the output arrays.
-type RowSlot<'r, 'o> = (&'r [(f64, i32)], &'o mut [i32], &'o mut [f64]);
-
-fn row_slots<'r, 'o>(
-    rows: &'r [(Vec<(f64, i32)>, bool)],
-    mut indices: &'o mut [i32],
-    mut values: &'o mut [f64],
-) -> Vec<RowSlot<'r, 'o>> {
-    let mut slots = Vec::with_capacity(rows.len());
-    for (row, _) in rows {
-        let (row_indices, rest_indices) = std::mem::take(&mut indices).split_at_mut(row.len());
-        let (row_values, rest_values) = std::mem::take(&mut values).split_at_mut(row.len());
-        indices = rest_indices;
-        values = rest_values;
-        slots.push((row.as_slice(), row_indices, row_values));
+/// Append the entries of `chunks`, in order, to the matrix's entry arrays,
+/// copying the chunks in parallel: on dense data the similarity matrix is
+/// large enough that one thread copying it (and touching its fresh pages
+/// first) would hold up the other workers for a tenth of the fit.
+fn append_rows(sims: &mut CsrMatrix<f64>, chunks: &[RowChunk], exec: &Exec<'_>) {
+    let total: usize = chunks.iter().map(|c| c.indices.len()).sum();
+    sims.indices.reserve(total);
+    sims.values.reserve(total);
+    let mut indices = &mut sims.indices.spare_capacity_mut()[..total];
+    let mut values = &mut sims.values.spare_capacity_mut()[..total];
+    let mut copies = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        let n = chunk.indices.len();
+        let (chunk_indices, rest) = std::mem::take(&mut indices).split_at_mut(n);
+        indices = rest;
+        let (chunk_values, rest) = std::mem::take(&mut values).split_at_mut(n);
+        values = rest;
+        copies.push((chunk, chunk_indices, chunk_values));
     }
-    slots
+    exec.for_each(copies, |(chunk, indices, values)| {
+        for (slot, &j) in indices.iter_mut().zip(&chunk.indices) {
+            slot.write(j);
+        }
+        for (slot, &s) in values.iter_mut().zip(&chunk.values) {
+            slot.write(s);
+        }
+    });
+    // SAFETY: the `total` slots after each array's old length were reserved
+    // above, and every one was written by exactly one copy: the chunks'
+    // stretches tile them, and `values` has as many entries as `indices`.
+    unsafe {
+        sims.indices.set_len(sims.indices.len() + total);
+        sims.values.set_len(sims.values.len() + total);
+    }
 }
 
-/// Similarities of item `i` to every other item above `min_sim`, in index
-/// order; at most `limit` of them (the most similar, ties to the lower
-/// index); also whether the limit cut anything.
+/// Append row `i` to `out`: the similarities of item `i` to every other
+/// item above `min_sim`, in index order; at most `limit` of them (the most
+/// similar, ties to the lower index).
 fn similarity_row(
     v: &Vectors<'_>,
     i: usize,
     min_sim: f64,
     limit: usize,
     scratch: &mut RowScratch,
-) -> (Vec<(f64, i32)>, bool) {
+    out: &mut RowChunk,
+) {
+    let row_start = out.indices.len();
     let norm_i = v.item_norms[i];
-    if norm_i == 0.0 {
-        return (Vec::new(), false);
+    if norm_i != 0.0 {
+        let dense = accumulate_row(v, i, scratch);
+        let mut keep = |j: usize, dot: f64| {
+            let norm_j = v.item_norms[j];
+            if j != i && norm_j != 0.0 {
+                let s = dot / (norm_i * norm_j);
+                if s > min_sim {
+                    out.indices.push(j as i32);
+                    out.values.push(s);
+                }
+            }
+        };
+        let acc = &mut scratch.acc;
+        if dense {
+            for (j, slot) in acc.iter_mut().enumerate() {
+                if *slot != 0.0 {
+                    keep(j, *slot);
+                    *slot = 0.0;
+                }
+            }
+        } else {
+            scratch.touched.sort_unstable();
+            for &j in &scratch.touched {
+                let j = j as usize;
+                keep(j, acc[j]);
+                acc[j] = 0.0;
+            }
+        }
     }
+    if out.indices.len() - row_start > limit {
+        let entries = &mut scratch.entries;
+        entries.clear();
+        entries.extend(
+            out.values[row_start..]
+                .iter()
+                .zip(&out.indices[row_start..])
+                .map(|(&s, &j)| (s, j)),
+        );
+        sort_truncate(entries, limit);
+        entries.sort_unstable_by_key(|&(_, j)| j);
+        out.indices.truncate(row_start);
+        out.values.truncate(row_start);
+        out.indices.extend(entries.iter().map(|&(_, j)| j));
+        out.values.extend(entries.iter().map(|&(s, _)| s));
+        out.cut = true;
+    }
+    out.lens.push((out.indices.len() - row_start) as u32);
+}
+
+/// Sum `c_ui * c_uj` over the users `u` of item `i` into `scratch.acc[j]`,
+/// users in increasing order. Sparse rows list the columns they touch in
+/// `scratch.touched`; dense rows, where a scan of the whole row is cheaper
+/// than tracking them (both give the same sums), do not, and return true.
+fn accumulate_row(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch) -> bool {
     let cols = v.item_indptr[i] as usize..v.item_indptr[i + 1] as usize;
     let work: usize = v.item_users[cols.clone()]
         .iter()
         .map(|&u| (v.user_indptr[u as usize + 1] - v.user_indptr[u as usize]) as usize)
         .sum();
     let acc = &mut scratch.acc;
-    let mut entries: Vec<(f64, i32)> = Vec::new();
-    let mut keep = |j: usize, dot: f64| {
-        let norm_j = v.item_norms[j];
-        if j != i && norm_j != 0.0 {
-            let s = dot / (norm_i * norm_j);
-            if s > min_sim {
-                entries.push((s, j as i32));
-            }
-        }
-    };
-    // A sequential scan of the whole row is cheaper than tracking touched
-    // columns once the row gets dense; both give the same sums.
+    let touched = &mut scratch.touched;
+    touched.clear();
     let dense = work >= v.n_items / 4;
     if dense {
         for p in cols {
@@ -273,17 +409,9 @@ fn similarity_row(
                 acc[j as usize] += a * x;
             }
         }
-        for (j, slot) in acc.iter_mut().enumerate() {
-            if *slot != 0.0 {
-                keep(j, *slot);
-                *slot = 0.0;
-            }
-        }
     } else {
         let stamp = i as u32 + 1;
         let mark = &mut scratch.mark;
-        let touched = &mut scratch.touched;
-        touched.clear();
         for p in cols {
             let a = v.item_c[p];
             let u = v.item_users[p] as usize;
@@ -297,19 +425,6 @@ fn similarity_row(
                 acc[j] += a * x;
             }
         }
-        for &j in touched.iter() {
-            let j = j as usize;
-            keep(j, acc[j]);
-            acc[j] = 0.0;
-        }
     }
-    let cut = entries.len() > limit;
-    if cut {
-        sort_truncate(&mut entries, limit);
-        entries.sort_unstable_by_key(|&(_, j)| j);
-    } else if !dense {
-        entries.sort_unstable_by_key(|&(_, j)| j);
-    }
-    entries.shrink_to_fit();
-    (entries, cut)
+    dense
 }
