@@ -43,3 +43,19 @@ def test_ray_runner_is_identical_to_sequential(
 ) -> None:
     result = recommend(item_knn, ml_small.users.ids, 10, n_jobs=2, use_ray=True)
     assert_identical(result, item_knn_reference)
+
+
+class ListsOnly:
+    """Item k-NN seen through `recommend_batch` only (one `ItemList` per user)."""
+
+    def __init__(self, scorer: object) -> None:
+        self.recommend_batch = scorer.recommend_batch  # type: ignore[attr-defined]
+
+
+def test_flat_and_per_user_lists_give_identical_tables(
+    item_knn: object, item_knn_reference: BatchResults, ml_small: Interactions
+) -> None:
+    # the reference came through recommend_arrays, which k-NN scorers offer
+    assert callable(getattr(item_knn, "recommend_arrays", None))
+    lists = recommend(ListsOnly(item_knn), ml_small.users.ids, 10, n_jobs=1, chunk_size=50)
+    assert_identical(lists, item_knn_reference)

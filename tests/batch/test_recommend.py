@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from lenskit.batch import (
+    BatchError,
     BatchResults,
     UnknownUsersWarning,
     UserScoringError,
@@ -54,6 +55,22 @@ def test_batch_and_per_user_models_give_the_same_results(
     per_user = recommend(PopularScorer(small_data), known_users, 5, n_jobs=2)
     batched = recommend(BatchPopularScorer(small_data), known_users, 5, n_jobs=2)
     assert per_user.to_arrow().equals(batched.to_arrow())
+
+
+class BadArraysScorer(BatchPopularScorer):
+    """Offers `recommend_arrays` but returns offsets that do not fit its items."""
+
+    def recommend_arrays(
+        self, users: list[object], n: int = 10, *, parallel: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return np.array([0, 3, 1]), np.array([1, 2, 3]), np.array([0.5, 0.4, 0.3])
+
+
+def test_inconsistent_flat_arrays_are_a_batch_error(
+    small_data: Interactions, known_users: list[object]
+) -> None:
+    with pytest.raises(BatchError, match="recommend_arrays returned inconsistent"):
+        recommend(BadArraysScorer(small_data), known_users[:2], 3, n_jobs=1)
 
 
 def test_thread_and_sequential_runs_are_identical(

@@ -100,6 +100,40 @@ def test_recommend_batch_is_the_same_on_the_calling_thread(scorer, ml):
         assert a.scores.tobytes() == b.scores.tobytes()
 
 
+def test_recommend_arrays_are_the_batch_lists_end_to_end(scorer, ml):
+    users = [*ml.users.ids[:30].tolist(), -999]
+    lists = scorer.recommend_batch(users, n=7)
+    offsets, item_ids, scores = scorer.recommend_arrays(users, n=7)
+    assert offsets.tolist() == np.cumsum([0] + [len(x) for x in lists]).tolist()
+    assert offsets[-1] == offsets[-2]  # the unknown user gets nothing
+    assert item_ids.tolist() == [i for x in lists for i in x.ids.tolist()]
+    assert scores.tobytes() == np.concatenate([x.scores for x in lists]).tobytes()
+
+
+@pytest.mark.parametrize("feedback", ["implicit", "explicit"])
+def test_short_neighbourhoods_recommend_the_best_of_every_item(ml, feedback):
+    # few saved neighbours leave most items without candidates, which the
+    # kernel then skips; the lists must be those scoring every item gives
+    scorer = ItemKNNScorer(feedback=feedback, save_nbrs=5).fit(ml)
+    users = ml.users.ids[::70].tolist()
+    offsets, item_ids, scores = scorer.recommend_arrays(users, n=10)
+    position = {item: p for p, item in enumerate(ml.items.ids.tolist())}
+    for b, user in enumerate(users):
+        every = scorer.score(user, ml.items.ids)
+        assert every.scores is not None
+        rated = _rated(ml, user)
+        best = sorted(
+            (
+                (-s, position[i], i, s)
+                for i, s in zip(every.ids.tolist(), every.scores.tolist(), strict=True)
+                if not np.isnan(s) and i not in rated
+            ),
+        )[:10]
+        got = slice(offsets[b], offsets[b + 1])
+        assert item_ids[got].tolist() == [e[2] for e in best], user
+        assert scores[got].tolist() == [e[3] for e in best], user
+
+
 def test_score_batch_matches_single_user_scores(scorer):
     users = [USER, 1, USER, -5]
     items = [42, 31, 1562, 42]

@@ -32,6 +32,23 @@ pub trait UserScorer: Sync {
         scratch: &mut Self::Scratch,
         out: &mut [f64],
     );
+
+    /// Put into `out` the `n` best-scored items for `user` among all items
+    /// (leaving out the rated ones when `exclude_seen`), in
+    /// [`crate::select::by_value_desc`] order, and return true, if the model
+    /// has a faster way to find them than scoring every item; else return
+    /// false. The result must be the one scoring every item would give.
+    fn recommend_all(
+        &self,
+        user: usize,
+        n: usize,
+        exclude_seen: bool,
+        scratch: &mut Self::Scratch,
+        out: &mut Vec<(f64, i32)>,
+    ) -> bool {
+        let _ = (user, n, exclude_seen, scratch, out);
+        false
+    }
 }
 
 /// Recommendations for a batch of users, as ragged arrays.
@@ -162,6 +179,11 @@ pub fn recommend<M: UserScorer>(
             let Some(u) = valid(users[b], n_users) else {
                 return ranked;
             };
+            if candidates.is_none()
+                && model.recommend_all(u, n, exclude_seen, &mut s.model, &mut ranked)
+            {
+                return ranked;
+            }
             let rated = model.rated_items(u);
             s.targets.clear();
             if exclude_seen {

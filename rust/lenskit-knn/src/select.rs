@@ -60,18 +60,37 @@ pub fn insert_bounded<V: PartialOrd + Copy>(
     buf[pos] = entry;
 }
 
+/// Above this many, [`top_n`] selects by partial sort; up to it, by
+/// insertion into a short sorted list, where most scores are turned away
+/// by one comparison with the list's last entry.
+const INSERT_LIMIT: usize = 64;
+
 /// The `n` best (score, item) pairs among those with a non-NaN score, in
 /// [`by_value_desc`] order.
 pub fn top_n(items: &[i32], scores: &[f64], n: usize, out: &mut Vec<(f64, i32)>) {
+    let valid = scores
+        .iter()
+        .zip(items)
+        .filter(|(s, _)| !s.is_nan())
+        .map(|(&s, &i)| (s, i));
+    select_best(valid, n, out);
+}
+
+/// The `n` best of `entries` (no NaN values) into `out`, in
+/// [`by_value_desc`] order.
+pub fn select_best(entries: impl Iterator<Item = (f64, i32)>, n: usize, out: &mut Vec<(f64, i32)>) {
     out.clear();
-    out.extend(
-        scores
-            .iter()
-            .zip(items)
-            .filter(|(s, _)| !s.is_nan())
-            .map(|(&s, &i)| (s, i)),
-    );
-    sort_truncate(out, n);
+    if n > INSERT_LIMIT {
+        out.extend(entries);
+        sort_truncate(out, n);
+        return;
+    }
+    out.resize(n, (f64::NAN, 0));
+    let mut len = 0;
+    for entry in entries {
+        insert_bounded(out, &mut len, entry);
+    }
+    out.truncate(len);
 }
 
 #[cfg(test)]
@@ -108,6 +127,20 @@ mod tests {
         }
         assert_eq!(len, 3);
         assert_eq!(buf, [(0.9, 0), (0.9, 1), (0.5, 8)]);
+    }
+
+    #[test]
+    fn top_n_agrees_with_a_full_sort_for_short_and_long_lists() {
+        // many ties, so the index order decides often
+        let scores: Vec<f64> = (0..500).map(|i| f64::from((i * 37) % 23)).collect();
+        let items: Vec<i32> = (0..500).rev().collect();
+        let mut all: Vec<(f64, i32)> = scores.iter().copied().zip(items.iter().copied()).collect();
+        all.sort_by(by_value_desc);
+        let mut out = Vec::new();
+        for n in [0, 1, 10, INSERT_LIMIT, INSERT_LIMIT + 1, 200, 600] {
+            top_n(&items, &scores, n, &mut out);
+            assert_eq!(out, all[..n.min(all.len())], "n = {n}");
+        }
     }
 
     #[test]

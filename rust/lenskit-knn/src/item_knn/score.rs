@@ -30,6 +30,7 @@
 
 use crate::batch::UserScorer;
 use crate::error::{invalid, Result};
+use crate::select::select_best;
 use crate::sparse::{CsrView, Ratings};
 
 /// Which way to find candidates; results are the same, only speed differs.
@@ -51,6 +52,15 @@ const BLOCK_CANDIDATES: usize = 1 << 16;
 
 /// At most this many targets per gather block (256 KiB of histograms).
 const MAX_SPAN: usize = 1 << 10;
+
+/// Candidates are few when they number under `1 / SPARSE_FRACTION` of the
+/// items: then running sums are reset only for the items they touch.
+const SPARSE_FRACTION: usize = 4;
+
+/// Recommending from every item works only on the targets the candidates
+/// touch when there are fewer candidates than this many times the items:
+/// below that, many items have none.
+const NARROW_FACTOR: usize = 2;
 
 /// Similarity histogram bins: 8 per power of two from 2^-8 up, so a
 /// target's bin at its `k`-th value holds few other candidates.
@@ -253,23 +263,27 @@ impl<'a> ItemKnnModel<'a> {
         }
         let columns = self.columns();
         let gathered: usize = rated.iter().map(|&j| columns.row_len(j as usize)).sum();
-        let search = rated.len() as f64;
-        let intersect: f64 = targets
-            .iter()
-            .map(|&t| {
-                let len = self.sims.row_len(t as usize) as f64;
-                len.min(search * (len + 1.0).log2()) + 1.0
-            })
-            .sum();
         // each candidate is read twice and written once; blocks cost a
         // cursor step per rated item
-        let blocks = (gathered / self.block_candidates + 1) as f64;
-        let gather = 3.0 * gathered as f64 + 2.0 * targets.len() as f64 + blocks * search;
-        if gather < intersect {
-            ItemStrategy::Gather
-        } else {
-            ItemStrategy::Intersect
+        let blocks = gathered / self.block_candidates + 1;
+        let gather = 3 * gathered + 2 * targets.len() + blocks * rated.len();
+        // stop adding up the intersect cost once it is the dearer one: with
+        // every item a target, that is after a few targets
+        let mut intersect = 0;
+        for &t in targets {
+            intersect += self.intersect_cost(self.sims.row_len(t as usize), rated.len()) + 1;
+            if intersect > gather {
+                return ItemStrategy::Gather;
+            }
         }
+        ItemStrategy::Intersect
+    }
+
+    /// Steps to match a row of `len` against `rated` items: scan the row,
+    /// or binary-search it for each rated item.
+    #[inline]
+    fn intersect_cost(&self, len: usize, rated: usize) -> usize {
+        len.min(rated * (usize::BITS - len.leading_zeros()) as usize)
     }
 
     /// The score of target `t` from its candidates `(sim, j)`, given in
@@ -377,8 +391,7 @@ impl<'a> ItemKnnModel<'a> {
     fn candidates(&self, t: usize, rated: &[i32], ratings: &[f64], bucket: &mut Vec<(f64, i32)>) {
         let (js, sims) = self.sims.row(t);
         bucket.clear();
-        let len = js.len() as f64;
-        if len <= rated.len() as f64 * (len + 1.0).log2() {
+        if self.intersect_cost(js.len(), rated.len()) == js.len() {
             for (&j, &sim) in js.iter().zip(sims) {
                 if !ratings[j as usize].is_nan() {
                     bucket.push((sim, j));
@@ -391,6 +404,136 @@ impl<'a> ItemKnnModel<'a> {
                 }
             }
         }
+    }
+
+    /// Fill `s.rated` with the user's centred ratings (1 for implicit).
+    fn set_rated(&self, user: usize, s: &mut ItemScratch) {
+        let items = self.ratings.row_items(user);
+        match (self.item_means, self.ratings.row_values(user)) {
+            (Some(means), Some(values)) => {
+                for (&j, &r) in items.iter().zip(values) {
+                    s.rated[j as usize] = r as f64 - means[j as usize];
+                }
+            }
+            _ => {
+                for &j in items {
+                    s.rated[j as usize] = 1.0;
+                }
+            }
+        }
+    }
+
+    /// Undo [`Self::set_rated`].
+    fn clear_rated(&self, user: usize, s: &mut ItemScratch) {
+        for &j in self.ratings.row_items(user) {
+            s.rated[j as usize] = f64::NAN;
+        }
+    }
+
+    /// Make sure the per-item running sums exist (all zero between uses).
+    fn ensure_sums(&self, s: &mut ItemScratch) {
+        let n_items = self.ratings.n_items();
+        if s.sums.len() != n_items {
+            s.sums = vec![Sums::default(); n_items];
+        }
+    }
+
+    /// Add every candidate into its target's running sums: rated items in
+    /// increasing order, so each target's sums run in increasing j, as
+    /// [`Self::sum`] sums. Also lists the targets touched, in first-touch
+    /// order, when `touched` is given.
+    fn add_candidates(
+        &self,
+        rated: &[i32],
+        s: &mut ItemScratch,
+        mut touched: Option<&mut Vec<i32>>,
+    ) {
+        let columns = self.columns();
+        for &j in rated {
+            let c = s.rated[j as usize];
+            let (ts, sims) = columns.row(j as usize);
+            for (&t, &sim) in ts.iter().zip(sims) {
+                let acc = &mut s.sums[t as usize];
+                if acc.count == 0 {
+                    if let Some(list) = touched.as_deref_mut() {
+                        list.push(t);
+                    }
+                }
+                acc.count += 1;
+                acc.num += sim * c;
+                acc.den += sim.abs();
+            }
+        }
+    }
+
+    /// Zero the running sums the candidates of `rated` touched.
+    fn reset_sums(&self, rated: &[i32], gathered: usize, s: &mut ItemScratch) {
+        if gathered < self.ratings.n_items() / SPARSE_FRACTION {
+            let columns = self.columns();
+            for &j in rated {
+                for &t in columns.row(j as usize).0 {
+                    s.sums[t as usize] = Sums::default();
+                }
+            }
+        } else {
+            s.sums.fill(Sums::default());
+        }
+    }
+
+    /// The `n` best targets among those the candidates of `rated` touch
+    /// (leaving out rated items when `exclude_seen`), into `out`: targets
+    /// with at most `k` candidates are scored from their sums, the others
+    /// by selection ([`Self::gather_select`]), exactly as
+    /// [`Self::score_gather`] scores them.
+    fn recommend_touched(
+        &self,
+        rated: &[i32],
+        n: usize,
+        exclude_seen: bool,
+        gathered: usize,
+        s: &mut ItemScratch,
+        out: &mut Vec<(f64, i32)>,
+    ) {
+        self.ensure_sums(s);
+        let mut touched = std::mem::take(&mut s.touched);
+        touched.clear();
+        self.add_candidates(rated, s, Some(&mut touched));
+        if exclude_seen {
+            touched.retain(|&t| s.rated[t as usize].is_nan());
+        }
+        let k = self.k as u32;
+        let mut scored = std::mem::take(&mut s.scored);
+        scored.clear();
+        let mut overflow = std::mem::take(&mut s.overflow);
+        overflow.clear();
+        for &t in &touched {
+            let acc = s.sums[t as usize];
+            if acc.count > k {
+                overflow.push(t);
+            } else {
+                scored.push((self.finish_sums(t as usize, acc), t));
+            }
+        }
+        if !overflow.is_empty() {
+            overflow.sort_unstable();
+            s.order.clear();
+            s.order.extend(0..overflow.len() as u32);
+            let mut scores = vec![f64::NAN; overflow.len()];
+            let sums = std::mem::take(&mut s.sums);
+            let keep = |t: usize| sums[t].count > k;
+            self.gather_select(rated, &overflow, gathered, keep, s, &mut scores);
+            s.sums = sums;
+            scored.extend(scores.into_iter().zip(overflow.iter().copied()));
+        }
+        select_best(
+            scored.drain(..).filter(|(score, _)| !score.is_nan()),
+            n,
+            out,
+        );
+        self.reset_sums(rated, gathered, s);
+        s.touched = touched;
+        s.scored = scored;
+        s.overflow = overflow;
     }
 
     fn score_gather(&self, rated: &[i32], targets: &[i32], s: &mut ItemScratch, out: &mut [f64]) {
@@ -407,23 +550,11 @@ impl<'a> ItemKnnModel<'a> {
             // (their sums would be wasted): select for all
             return self.gather_select(rated, targets, gathered, |_| true, s, out);
         }
-        // Sum every candidate in one pass (rated items in increasing order,
-        // so each target's sums run in increasing j, as `finish` sums). That
-        // is the answer wherever a target has at most k candidates; the
-        // others are redone with selection.
-        if s.sums.len() != n_items {
-            s.sums = vec![Sums::default(); n_items];
-        }
-        for &j in rated {
-            let c = s.rated[j as usize];
-            let (ts, sims) = columns.row(j as usize);
-            for (&t, &sim) in ts.iter().zip(sims) {
-                let acc = &mut s.sums[t as usize];
-                acc.count += 1;
-                acc.num += sim * c;
-                acc.den += sim.abs();
-            }
-        }
+        // Sum every candidate in one pass. That is the answer wherever a
+        // target has at most k candidates; the others are redone with
+        // selection.
+        self.ensure_sums(s);
+        self.add_candidates(rated, s, None);
         let k = self.k as u32;
         let mut overflow = false;
         for (&t, o) in targets.iter().zip(out.iter_mut()) {
@@ -441,7 +572,7 @@ impl<'a> ItemKnnModel<'a> {
             self.gather_select(rated, targets, gathered, keep, s, out);
             s.sums = sums;
         }
-        s.sums.fill(Sums::default());
+        self.reset_sums(rated, gathered, s);
     }
 
     /// The score from sums over all (at most k) candidates.
@@ -644,6 +775,11 @@ pub struct ItemScratch {
     rated: Vec<f64>,
     /// Candidates of one target (intersect) or one block (gather).
     bucket: Vec<(f64, i32)>,
+    /// Recommending from every item: the targets touched, their scores,
+    /// and those with more than k candidates.
+    touched: Vec<i32>,
+    scored: Vec<(f64, i32)>,
+    overflow: Vec<i32>,
     /// Gather: positions of targets whose ties need replaying.
     replay: Vec<u32>,
     /// Gather: per target of a block, candidates per similarity bin, and
@@ -684,31 +820,40 @@ impl UserScorer for ItemKnnModel<'_> {
         self.ratings.row_items(user)
     }
 
+    /// Only items that list a rated item as a neighbour have candidates;
+    /// when they are few (truncated neighbourhoods), work only on them.
+    fn recommend_all(
+        &self,
+        user: usize,
+        n: usize,
+        exclude_seen: bool,
+        scratch: &mut ItemScratch,
+        out: &mut Vec<(f64, i32)>,
+    ) -> bool {
+        let rated = self.ratings.row_items(user);
+        let columns = self.columns();
+        let gathered: usize = rated.iter().map(|&j| columns.row_len(j as usize)).sum();
+        if gathered >= NARROW_FACTOR * self.ratings.n_items() {
+            return false;
+        }
+        self.set_rated(user, scratch);
+        self.recommend_touched(rated, n, exclude_seen, gathered, scratch, out);
+        self.clear_rated(user, scratch);
+        true
+    }
+
     fn score_into(&self, user: usize, targets: &[i32], scratch: &mut ItemScratch, out: &mut [f64]) {
         let items = self.ratings.row_items(user);
         if items.is_empty() {
             out.fill(f64::NAN);
             return;
         }
-        match (self.item_means, self.ratings.row_values(user)) {
-            (Some(means), Some(values)) => {
-                for (&j, &r) in items.iter().zip(values) {
-                    scratch.rated[j as usize] = r as f64 - means[j as usize];
-                }
-            }
-            _ => {
-                for &j in items {
-                    scratch.rated[j as usize] = 1.0;
-                }
-            }
-        }
+        self.set_rated(user, scratch);
         match self.choose(items, targets) {
             ItemStrategy::Gather => self.score_gather(items, targets, scratch, out),
             _ => self.score_intersect(items, targets, scratch, out),
         }
-        for &j in items {
-            scratch.rated[j as usize] = f64::NAN;
-        }
+        self.clear_rated(user, scratch);
     }
 }
 

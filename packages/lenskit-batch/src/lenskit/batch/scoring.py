@@ -3,8 +3,10 @@
 Models come in two shapes.  Batch-aware scorers (lenskit-rs's k-NN) offer
 ``recommend_batch`` / ``score_batch``: one call scores a whole chunk on the
 calling thread with the GIL released, which is what lets thread runners
-scale.  Any other object with ``recommend(user, n)`` / ``score(user, items)``
-still works, one user at a time.  Either way a chunk comes back as one Arrow
+scale.  ``recommend_arrays``, preferred when present, gives the chunk's
+lists as flat arrays, so no Python object is made per user.  Any other
+object with ``recommend(user, n)`` / ``score(user, items)`` still works, one
+user at a time.  Either way a chunk comes back as one Arrow
 table, which is cheap to ship from a Ray worker and to append to a file.
 
 Runners call these with ``parallel=False``: each batch job scores on its own
@@ -13,8 +15,8 @@ thread, and the jobs, not the Rayon pool, supply the parallelism.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence, Sized
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +38,8 @@ class Predictor(Protocol):
     def score(self, user: Any, items: Any) -> Any: ...
 
 
+_Result = TypeVar("_Result", bound=Sized)
+
 RECOMMEND_COLUMNS = ("user_id", "item_id", "rank", "score")
 PREDICT_COLUMNS = ("user_id", "item_id", "score")
 
@@ -49,6 +53,13 @@ def recommend_chunk(model: object, users: np.ndarray, n: int) -> pa.Table:
     """
     if len(users) == 0:
         return _lists_table(users, [], ranked=True)
+    flat = _batch_method(model, "recommend_arrays")
+    if flat is not None:
+
+        def run_flat(part: slice) -> _Ragged:
+            return _Ragged(*flat(users[part].tolist(), n, parallel=False))
+
+        return _run_chunk(run_flat, users).table(users)
     batch = _batch_method(model, "recommend_batch")
     if batch is not None:
 
@@ -103,6 +114,32 @@ def predict_chunk(model: object, users: np.ndarray, items: Sequence[np.ndarray])
     return _lists_table(users, lists, ranked=False)
 
 
+class _Ragged:
+    """A ``recommend_arrays`` result: every user's ranked list, end to end."""
+
+    def __init__(self, offsets: np.ndarray, item_ids: np.ndarray, scores: np.ndarray) -> None:
+        self.lengths = np.diff(np.asarray(offsets, np.int64))
+        if (self.lengths < 0).any() or len(item_ids) != len(scores):
+            raise BatchError("recommend_arrays returned inconsistent offsets, items and scores")
+        self.item_ids = np.asarray(item_ids)
+        self.scores = np.asarray(scores, np.float64)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def table(self, users: np.ndarray) -> pa.Table:
+        starts = np.repeat(np.cumsum(self.lengths) - self.lengths, self.lengths)
+        ranks = np.arange(len(self.item_ids), dtype=np.int64) - starts + 1
+        return pa.table(
+            {
+                "user_id": _id_column(np.repeat(users, self.lengths)),
+                "item_id": _id_column(self.item_ids),
+                "rank": pa.array(ranks.astype(np.int32), pa.int32()),
+                "score": pa.array(self.scores, pa.float64()),
+            }
+        )
+
+
 class _Scored:
     """The slice of a ``score_batch`` result belonging to one user."""
 
@@ -115,7 +152,7 @@ class _Scored:
         return len(self.ids)
 
 
-def _run_chunk(run: Callable[[slice], Sequence[Any]], users: np.ndarray) -> Sequence[Any]:
+def _run_chunk(run: Callable[[slice], _Result], users: np.ndarray) -> _Result:
     """Score a chunk; on failure, find and name the user that fails on their own."""
     try:
         lists = run(slice(None))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,15 @@ from ._params import list_length
 
 IndexArray = npt.NDArray[np.int32]
 RecommendArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]
+
+
+class RankedArrays(NamedTuple):
+    """Ranked lists of many users, end to end: user ``b``'s list is
+    ``item_ids[offsets[b]:offsets[b + 1]]`` (best first) with its ``scores``."""
+
+    offsets: npt.NDArray[np.int64]
+    item_ids: np.ndarray
+    scores: npt.NDArray[np.float64]
 
 
 def ensure_pools() -> None:
@@ -149,6 +158,28 @@ class KNNScorer(ABC):
         user_idx = training.users.indices(_id_array(users, "users"), missing="negative")
         limit = len(training.items) if count is None else count
         return self._lists(self._recommend_indices(user_idx, limit, None, exclude_seen, parallel))
+
+    def recommend_arrays(
+        self,
+        users: Sequence[object] | np.ndarray,
+        n: int | None = 10,
+        *,
+        exclude_seen: bool = True,
+        parallel: bool = True,
+    ) -> RankedArrays:
+        """`recommend_batch` as flat arrays rather than one `ItemList` per user.
+
+        For many users this skips building a Python object per user, which
+        costs as much as scoring when neighbourhoods are small.
+        """
+        training = self._require_training()
+        count = list_length("n", n)
+        user_idx = training.users.indices(_id_array(users, "users"), missing="negative")
+        limit = len(training.items) if count is None else count
+        offsets, items, scores = self._recommend_indices(
+            user_idx, limit, None, exclude_seen, parallel
+        )
+        return RankedArrays(offsets, self.items.ids[items], scores)
 
     def score_batch(
         self,
