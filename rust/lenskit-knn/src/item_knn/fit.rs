@@ -10,7 +10,7 @@
 
 use crate::error::{invalid, Result};
 use crate::exec::Exec;
-use crate::select::sort_truncate;
+use crate::select::{insert_bounded, precedes, sort_truncate};
 use crate::sparse::{transpose_on, CsrMatrix, Ratings, Transposed};
 use crate::Feedback;
 
@@ -47,10 +47,49 @@ const BLOCK_ROWS: usize = 2048;
 /// own, so training allocates a few hundred buffers rather than one per row.
 const CHUNK_ROWS: usize = 16;
 
+/// Up to this `save_nbrs`, rows are truncated by keeping a sorted list of
+/// the best entries while the row is scanned, rather than by selecting
+/// among all of them afterwards.
+const SHORT_LIMIT: usize = 64;
+
+/// A running dot product of two item vectors.
+trait Dot: Copy + Default + PartialEq + Send {
+    /// Add the product `a * x`.
+    fn add(&mut self, a: f64, x: f64);
+    /// The sum so far.
+    fn value(self) -> f64;
+}
+
+/// Explicit feedback: centred ratings.
+impl Dot for f64 {
+    #[inline(always)]
+    fn add(&mut self, a: f64, x: f64) {
+        *self += a * x;
+    }
+    #[inline(always)]
+    fn value(self) -> f64 {
+        self
+    }
+}
+
+/// Implicit feedback: every product is 1, so the dot product is a count,
+/// held in half the memory of an `f64` (the accumulator row then stays in
+/// a core's L1 cache for up to about 16,000 items), with the same value.
+impl Dot for u32 {
+    #[inline(always)]
+    fn add(&mut self, _: f64, _: f64) {
+        *self += 1;
+    }
+    #[inline(always)]
+    fn value(self) -> f64 {
+        f64::from(self)
+    }
+}
+
 /// Per-worker scratch: one dense accumulator row, the columns it touched,
 /// and room to truncate a row to its most similar entries.
-struct RowScratch {
-    acc: Vec<f64>,
+struct RowScratch<D> {
+    acc: Vec<D>,
     mark: Vec<u32>,
     touched: Vec<u32>,
     entries: Vec<(f64, i32)>,
@@ -227,9 +266,32 @@ pub fn fit_item_knn(
         user_c,
         item_norms,
     };
+    let (mut sims, truncated) = match opts.feedback {
+        Feedback::Explicit => similarity_rows::<f64>(&vectors, opts, exec)?,
+        Feedback::Implicit => similarity_rows::<u32>(&vectors, opts, exec)?,
+    };
+    sims.indices.shrink_to_fit();
+    sims.values.shrink_to_fit();
+    let sims_t = truncated.then(|| sims.transpose());
+    Ok(ItemKnnFitted {
+        item_means: means,
+        sims,
+        sims_t,
+    })
+}
+
+/// The rows of the similarity matrix, and whether `save_nbrs` cut any,
+/// with dot products summed as `D`.
+///
+/// Rows are computed a block at a time and appended to the matrix, so the
+/// rows in flight never hold more than one block beside it.
+fn similarity_rows<D: Dot>(
+    vectors: &Vectors<'_>,
+    opts: &ItemKnnOptions,
+    exec: &Exec<'_>,
+) -> Result<(CsrMatrix<f64>, bool)> {
+    let n_items = vectors.n_items;
     let limit = opts.save_nbrs.unwrap_or(usize::MAX);
-    // Rows are computed a block at a time and appended to the matrix, so
-    // the per-row lists never hold more than one block beside it.
     let mut sims = CsrMatrix {
         n_rows: n_items,
         n_cols: n_items,
@@ -250,7 +312,7 @@ pub fn fit_item_knn(
         exec.for_each_init(
             used.iter_mut().enumerate().collect(),
             || RowScratch {
-                acc: vec![0.0; n_items],
+                acc: vec![D::default(); n_items],
                 mark: vec![0; n_items],
                 touched: Vec::new(),
                 entries: Vec::new(),
@@ -262,7 +324,7 @@ pub fn fit_item_knn(
                     if exec.check().is_err() {
                         return;
                     }
-                    similarity_row(&vectors, i, opts.min_sim, limit, scratch, chunk);
+                    similarity_row(vectors, i, opts.min_sim, limit, scratch, chunk);
                 }
             },
         );
@@ -278,14 +340,7 @@ pub fn fit_item_knn(
         }
         append_rows(&mut sims, used, exec);
     }
-    sims.indices.shrink_to_fit();
-    sims.values.shrink_to_fit();
-    let sims_t = truncated.then(|| sims.transpose());
-    Ok(ItemKnnFitted {
-        item_means: means,
-        sims,
-        sims_t,
-    })
+    Ok((sims, truncated))
 }
 
 /// Append the entries of `chunks`, in order, to the matrix's entry arrays,
@@ -327,47 +382,72 @@ fn append_rows(sims: &mut CsrMatrix<f64>, chunks: &[RowChunk], exec: &Exec<'_>) 
 /// Append row `i` to `out`: the similarities of item `i` to every other
 /// item above `min_sim`, in index order; at most `limit` of them (the most
 /// similar, ties to the lower index).
-fn similarity_row(
+fn similarity_row<D: Dot>(
     v: &Vectors<'_>,
     i: usize,
     min_sim: f64,
     limit: usize,
-    scratch: &mut RowScratch,
+    scratch: &mut RowScratch<D>,
     out: &mut RowChunk,
 ) {
     let row_start = out.indices.len();
     let norm_i = v.item_norms[i];
+    // a short limit keeps a sorted list of the best entries so far, which
+    // turns most entries away with one comparison
+    let short = limit <= SHORT_LIMIT;
+    if short {
+        scratch.entries.clear();
+        scratch.entries.resize(limit, (0.0, 0));
+    }
+    let mut found = 0;
+    let mut kept = 0;
     if norm_i != 0.0 {
         let dense = accumulate_row(v, i, scratch);
-        let mut keep = |j: usize, dot: f64| {
-            let norm_j = v.item_norms[j];
-            if j != i && norm_j != 0.0 {
-                let s = dot / (norm_i * norm_j);
-                if s > min_sim {
-                    out.indices.push(j as i32);
-                    out.values.push(s);
-                }
-            }
+        let RowScratch {
+            acc,
+            touched,
+            entries,
+            ..
+        } = scratch;
+        let mut sink = RowSink {
+            out: &mut *out,
+            best: short.then_some(entries.as_mut_slice()),
+            kept: 0,
+            found: 0,
         };
-        let acc = &mut scratch.acc;
+        let sim = |j: usize, dot: f64| {
+            let norm_j = v.item_norms[j];
+            if j == i || norm_j == 0.0 {
+                return None;
+            }
+            let s = dot / (norm_i * norm_j);
+            (s > min_sim).then_some(s)
+        };
         if dense {
             for (j, slot) in acc.iter_mut().enumerate() {
-                if *slot != 0.0 {
-                    keep(j, *slot);
-                    *slot = 0.0;
+                if *slot != D::default() {
+                    if let Some(s) = sim(j, slot.value()) {
+                        sink.offer(s, j as i32);
+                    }
+                    *slot = D::default();
                 }
             }
         } else {
-            scratch.touched.sort_unstable();
-            for &j in &scratch.touched {
+            touched.sort_unstable();
+            for &j in touched.iter() {
                 let j = j as usize;
-                keep(j, acc[j]);
-                acc[j] = 0.0;
+                if let Some(s) = sim(j, acc[j].value()) {
+                    sink.offer(s, j as i32);
+                }
+                acc[j] = D::default();
             }
         }
+        (found, kept) = (sink.found, sink.kept);
     }
-    if out.indices.len() - row_start > limit {
-        let entries = &mut scratch.entries;
+    let entries = &mut scratch.entries;
+    if short {
+        entries.truncate(kept);
+    } else if found > limit {
         entries.clear();
         entries.extend(
             out.values[row_start..]
@@ -376,21 +456,52 @@ fn similarity_row(
                 .map(|(&s, &j)| (s, j)),
         );
         sort_truncate(entries, limit);
-        entries.sort_unstable_by_key(|&(_, j)| j);
         out.indices.truncate(row_start);
         out.values.truncate(row_start);
+    }
+    if short || found > limit {
+        entries.sort_unstable_by_key(|&(_, j)| j);
         out.indices.extend(entries.iter().map(|&(_, j)| j));
         out.values.extend(entries.iter().map(|&(s, _)| s));
-        out.cut = true;
+        out.cut |= found > limit;
     }
     out.lens.push((out.indices.len() - row_start) as u32);
+}
+
+/// Where a row's entries go as they are found: straight into the chunk,
+/// or, with a short limit, into a sorted list of the best so far.
+struct RowSink<'a> {
+    out: &'a mut RowChunk,
+    best: Option<&'a mut [(f64, i32)]>,
+    kept: usize,
+    found: usize,
+}
+
+impl RowSink<'_> {
+    #[inline(always)]
+    fn offer(&mut self, s: f64, j: i32) {
+        self.found += 1;
+        match &mut self.best {
+            Some(best) => {
+                // most entries miss a full list; say so without a call
+                let full = self.kept == best.len();
+                if !full || precedes(&(s, j), &best[best.len() - 1]) {
+                    insert_bounded(best, &mut self.kept, (s, j));
+                }
+            }
+            None => {
+                self.out.indices.push(j);
+                self.out.values.push(s);
+            }
+        }
+    }
 }
 
 /// Sum `c_ui * c_uj` over the users `u` of item `i` into `scratch.acc[j]`,
 /// users in increasing order. Sparse rows list the columns they touch in
 /// `scratch.touched`; dense rows, where a scan of the whole row is cheaper
 /// than tracking them (both give the same sums), do not, and return true.
-fn accumulate_row(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch) -> bool {
+fn accumulate_row<D: Dot>(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch<D>) -> bool {
     let cols = v.item_indptr[i] as usize..v.item_indptr[i + 1] as usize;
     let work: usize = v.item_users[cols.clone()]
         .iter()
@@ -406,7 +517,7 @@ fn accumulate_row(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch) -> bool {
             let u = v.item_users[p] as usize;
             let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
             for (&j, &x) in v.user_items[r.clone()].iter().zip(&v.user_c[r]) {
-                acc[j as usize] += a * x;
+                acc[j as usize].add(a, x);
             }
         }
     } else {
@@ -422,7 +533,7 @@ fn accumulate_row(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch) -> bool {
                     mark[j] = stamp;
                     touched.push(j as u32);
                 }
-                acc[j] += a * x;
+                acc[j].add(a, x);
             }
         }
     }
