@@ -10,8 +10,10 @@
 
 use crate::error::{invalid, Result};
 use crate::exec::Exec;
-use crate::select::{insert_bounded, precedes, sort_truncate};
-use crate::sparse::{transpose_on, CsrMatrix, Ratings, Transposed};
+use crate::sparse::{CsrMatrix, Ratings};
+
+use super::centre::centred_vectors;
+use super::row::{similarity_row, Dot, RowChunk, RowScratch, Vectors};
 use crate::Feedback;
 
 /// Training parameters.
@@ -47,174 +49,6 @@ const BLOCK_ROWS: usize = 2048;
 /// own, so training allocates a few hundred buffers rather than one per row.
 const CHUNK_ROWS: usize = 16;
 
-/// Up to this `save_nbrs`, rows are truncated by keeping a sorted list of
-/// the best entries while the row is scanned, rather than by selecting
-/// among all of them afterwards.
-const SHORT_LIMIT: usize = 64;
-
-/// A running dot product of two item vectors.
-trait Dot: Copy + Default + PartialEq + Send {
-    /// Add the product `a * x`.
-    fn add(&mut self, a: f64, x: f64);
-    /// The sum so far.
-    fn value(self) -> f64;
-}
-
-/// Explicit feedback: centred ratings.
-impl Dot for f64 {
-    #[inline(always)]
-    fn add(&mut self, a: f64, x: f64) {
-        *self += a * x;
-    }
-    #[inline(always)]
-    fn value(self) -> f64 {
-        self
-    }
-}
-
-/// Implicit feedback: every product is 1, so the dot product is a count,
-/// held in half the memory of an `f64` (the accumulator row then stays in
-/// a core's L1 cache for up to about 16,000 items), with the same value.
-impl Dot for u32 {
-    #[inline(always)]
-    fn add(&mut self, _: f64, _: f64) {
-        *self += 1;
-    }
-    #[inline(always)]
-    fn value(self) -> f64 {
-        f64::from(self)
-    }
-}
-
-/// Per-worker scratch: one dense accumulator row, the columns it touched,
-/// and room to truncate a row to its most similar entries.
-struct RowScratch<D> {
-    acc: Vec<D>,
-    mark: Vec<u32>,
-    touched: Vec<u32>,
-    entries: Vec<(f64, i32)>,
-}
-
-/// Consecutive rows of the similarity matrix, laid end to end.
-#[derive(Debug, Default)]
-struct RowChunk {
-    /// Entries in each row.
-    lens: Vec<u32>,
-    indices: Vec<i32>,
-    values: Vec<f64>,
-    /// Whether `save_nbrs` cut any of the rows.
-    cut: bool,
-}
-
-impl RowChunk {
-    /// Empty the chunk, keeping its memory.
-    fn clear(&mut self) {
-        self.lens.clear();
-        self.indices.clear();
-        self.values.clear();
-        self.cut = false;
-    }
-}
-
-/// The centred item vectors in both layouts the row kernel walks.
-struct Vectors<'a> {
-    n_items: usize,
-    /// CSC: users of each item and the item's centred values.
-    item_indptr: Vec<i64>,
-    item_users: Vec<i32>,
-    item_c: Vec<f64>,
-    /// CSR: items of each user and the same centred values.
-    user_indptr: &'a [i64],
-    user_items: &'a [i32],
-    user_c: Vec<f64>,
-    item_norms: Vec<f64>,
-}
-
-/// Entries per task when filling entry-sized arrays in parallel.
-const FILL_CHUNK: usize = 1 << 15;
-
-/// Set `out[p] = f(p)` for every position, spread over the workers.
-fn fill(out: &mut [f64], exec: &Exec<'_>, f: impl Fn(usize) -> f64 + Sync + Send) {
-    let chunks: Vec<(usize, &mut [f64])> = out.chunks_mut(FILL_CHUNK).enumerate().collect();
-    exec.for_each(chunks, |(c, chunk)| {
-        let first = c * FILL_CHUNK;
-        for (p, x) in chunk.iter_mut().enumerate() {
-            *x = f(first + p);
-        }
-    });
-}
-
-/// Split `values` into the rows that `indptr` delimits.
-fn split_rows<'a>(mut values: &'a mut [f64], indptr: &[i64]) -> Vec<&'a mut [f64]> {
-    indptr
-        .windows(2)
-        .map(|w| {
-            let (row, rest) = std::mem::take(&mut values).split_at_mut((w[1] - w[0]) as usize);
-            values = rest;
-            row
-        })
-        .collect()
-}
-
-/// Centre one item's ratings on its mean, the way Java LensKit computes
-/// it (the global mean plus the item's mean offset from it), and give the
-/// mean and the centred vector's norm.
-fn centre_item(ratings: &mut [f64], global: f64) -> (f64, f64) {
-    if ratings.is_empty() {
-        return (0.0, 0.0);
-    }
-    let offset = ratings.iter().fold(0.0, |s, &x| s + (x - global)) / ratings.len() as f64;
-    let mean = global + offset;
-    for x in ratings.iter_mut() {
-        *x -= mean;
-    }
-    (mean, ratings.iter().fold(0.0, |s, &x| s + x * x).sqrt())
-}
-
-/// The centred item vectors: item means (explicit feedback only), the
-/// centred values in item-major order (`t`'s) and in user-major order
-/// (`ratings`'), and each item's norm.
-fn centre(
-    ratings: &Ratings<'_>,
-    values: Option<&[f32]>,
-    t: &Transposed,
-    exec: &Exec<'_>,
-) -> (Option<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>) {
-    let nnz = ratings.nnz();
-    let n_items = ratings.n_items();
-    let Some(v) = values else {
-        let norms = t
-            .indptr
-            .windows(2)
-            .map(|w| ((w[1] - w[0]) as f64).sqrt())
-            .collect();
-        return (None, vec![1.0; nnz], vec![1.0; nnz], norms);
-    };
-    let mut item_c = vec![0.0; nnz];
-    fill(&mut item_c, exec, |p| f64::from(v[t.source[p]]));
-    // the global mean sums item by item, users in order, as Java does
-    let global = if nnz == 0 {
-        0.0
-    } else {
-        item_c.iter().fold(0.0, |s, &r| s + r) / nnz as f64
-    };
-    let mut means = vec![0.0; n_items];
-    let mut norms = vec![0.0; n_items];
-    let items: Vec<_> = split_rows(&mut item_c, &t.indptr)
-        .into_iter()
-        .zip(means.iter_mut().zip(norms.iter_mut()))
-        .collect();
-    exec.for_each(items, |(ratings, (mean, norm))| {
-        (*mean, *norm) = centre_item(ratings, global);
-    });
-    let mut user_c = vec![0.0; nnz];
-    let items_of = ratings.indices();
-    fill(&mut user_c, exec, |q| {
-        f64::from(v[q]) - means[items_of[q] as usize]
-    });
-    (Some(means), item_c, user_c, norms)
-}
-
 /// Compute the item-item similarity matrix.
 ///
 /// Row `i` is computed by accumulating, for each user `u` of `i` and each
@@ -245,27 +79,9 @@ pub fn fit_item_knn(
         }
         (_, v) => v,
     };
-    let n_items = ratings.n_items();
-    let t = transpose_on(
-        ratings.n_users(),
-        n_items,
-        ratings.indptr(),
-        ratings.indices(),
-        exec,
-    );
     let explicit = values.filter(|_| opts.feedback == Feedback::Explicit);
-    let (means, item_c, user_c, item_norms) = centre(ratings, explicit, &t, exec);
+    let (means, vectors) = centred_vectors(ratings, explicit, exec);
     exec.check()?;
-    let vectors = Vectors {
-        n_items,
-        item_indptr: t.indptr,
-        item_users: t.indices,
-        item_c,
-        user_indptr: ratings.indptr(),
-        user_items: ratings.indices(),
-        user_c,
-        item_norms,
-    };
     let (mut sims, truncated) = match opts.feedback {
         Feedback::Explicit => similarity_rows::<f64>(&vectors, opts, exec)?,
         Feedback::Implicit => similarity_rows::<u32>(&vectors, opts, exec)?,
@@ -311,12 +127,7 @@ fn similarity_rows<D: Dot>(
         let used = &mut chunks[..(end - start).div_ceil(CHUNK_ROWS)];
         exec.for_each_init(
             used.iter_mut().enumerate().collect(),
-            || RowScratch {
-                acc: vec![D::default(); n_items],
-                mark: vec![0; n_items],
-                touched: Vec::new(),
-                entries: Vec::new(),
-            },
+            || RowScratch::<D>::new(n_items),
             |scratch, (c, chunk)| {
                 chunk.clear();
                 let first = start + c * CHUNK_ROWS;
@@ -377,165 +188,4 @@ fn append_rows(sims: &mut CsrMatrix<f64>, chunks: &[RowChunk], exec: &Exec<'_>) 
         sims.indices.set_len(sims.indices.len() + total);
         sims.values.set_len(sims.values.len() + total);
     }
-}
-
-/// Append row `i` to `out`: the similarities of item `i` to every other
-/// item above `min_sim`, in index order; at most `limit` of them (the most
-/// similar, ties to the lower index).
-fn similarity_row<D: Dot>(
-    v: &Vectors<'_>,
-    i: usize,
-    min_sim: f64,
-    limit: usize,
-    scratch: &mut RowScratch<D>,
-    out: &mut RowChunk,
-) {
-    let row_start = out.indices.len();
-    let norm_i = v.item_norms[i];
-    // a short limit keeps a sorted list of the best entries so far, which
-    // turns most entries away with one comparison
-    let short = limit <= SHORT_LIMIT;
-    if short {
-        scratch.entries.clear();
-        scratch.entries.resize(limit, (0.0, 0));
-    }
-    let mut found = 0;
-    let mut kept = 0;
-    if norm_i != 0.0 {
-        let dense = accumulate_row(v, i, scratch);
-        let RowScratch {
-            acc,
-            touched,
-            entries,
-            ..
-        } = scratch;
-        let mut sink = RowSink {
-            out: &mut *out,
-            best: short.then_some(entries.as_mut_slice()),
-            kept: 0,
-            found: 0,
-        };
-        let sim = |j: usize, dot: f64| {
-            let norm_j = v.item_norms[j];
-            if j == i || norm_j == 0.0 {
-                return None;
-            }
-            let s = dot / (norm_i * norm_j);
-            (s > min_sim).then_some(s)
-        };
-        if dense {
-            for (j, slot) in acc.iter_mut().enumerate() {
-                if *slot != D::default() {
-                    if let Some(s) = sim(j, slot.value()) {
-                        sink.offer(s, j as i32);
-                    }
-                    *slot = D::default();
-                }
-            }
-        } else {
-            touched.sort_unstable();
-            for &j in touched.iter() {
-                let j = j as usize;
-                if let Some(s) = sim(j, acc[j].value()) {
-                    sink.offer(s, j as i32);
-                }
-                acc[j] = D::default();
-            }
-        }
-        (found, kept) = (sink.found, sink.kept);
-    }
-    let entries = &mut scratch.entries;
-    if short {
-        entries.truncate(kept);
-    } else if found > limit {
-        entries.clear();
-        entries.extend(
-            out.values[row_start..]
-                .iter()
-                .zip(&out.indices[row_start..])
-                .map(|(&s, &j)| (s, j)),
-        );
-        sort_truncate(entries, limit);
-        out.indices.truncate(row_start);
-        out.values.truncate(row_start);
-    }
-    if short || found > limit {
-        entries.sort_unstable_by_key(|&(_, j)| j);
-        out.indices.extend(entries.iter().map(|&(_, j)| j));
-        out.values.extend(entries.iter().map(|&(s, _)| s));
-        out.cut |= found > limit;
-    }
-    out.lens.push((out.indices.len() - row_start) as u32);
-}
-
-/// Where a row's entries go as they are found: straight into the chunk,
-/// or, with a short limit, into a sorted list of the best so far.
-struct RowSink<'a> {
-    out: &'a mut RowChunk,
-    best: Option<&'a mut [(f64, i32)]>,
-    kept: usize,
-    found: usize,
-}
-
-impl RowSink<'_> {
-    #[inline(always)]
-    fn offer(&mut self, s: f64, j: i32) {
-        self.found += 1;
-        match &mut self.best {
-            Some(best) => {
-                // most entries miss a full list; say so without a call
-                let full = self.kept == best.len();
-                if !full || precedes(&(s, j), &best[best.len() - 1]) {
-                    insert_bounded(best, &mut self.kept, (s, j));
-                }
-            }
-            None => {
-                self.out.indices.push(j);
-                self.out.values.push(s);
-            }
-        }
-    }
-}
-
-/// Sum `c_ui * c_uj` over the users `u` of item `i` into `scratch.acc[j]`,
-/// users in increasing order. Sparse rows list the columns they touch in
-/// `scratch.touched`; dense rows, where a scan of the whole row is cheaper
-/// than tracking them (both give the same sums), do not, and return true.
-fn accumulate_row<D: Dot>(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch<D>) -> bool {
-    let cols = v.item_indptr[i] as usize..v.item_indptr[i + 1] as usize;
-    let work: usize = v.item_users[cols.clone()]
-        .iter()
-        .map(|&u| (v.user_indptr[u as usize + 1] - v.user_indptr[u as usize]) as usize)
-        .sum();
-    let acc = &mut scratch.acc;
-    let touched = &mut scratch.touched;
-    touched.clear();
-    let dense = work >= v.n_items / 4;
-    if dense {
-        for p in cols {
-            let a = v.item_c[p];
-            let u = v.item_users[p] as usize;
-            let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
-            for (&j, &x) in v.user_items[r.clone()].iter().zip(&v.user_c[r]) {
-                acc[j as usize].add(a, x);
-            }
-        }
-    } else {
-        let stamp = i as u32 + 1;
-        let mark = &mut scratch.mark;
-        for p in cols {
-            let a = v.item_c[p];
-            let u = v.item_users[p] as usize;
-            let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
-            for (&j, &x) in v.user_items[r.clone()].iter().zip(&v.user_c[r]) {
-                let j = j as usize;
-                if mark[j] != stamp {
-                    mark[j] = stamp;
-                    touched.push(j as u32);
-                }
-                acc[j].add(a, x);
-            }
-        }
-    }
-    dense
 }

@@ -2,7 +2,10 @@
 //! and predictions from the user's ratings of the items most similar to the
 //! target.
 
+mod centre;
 mod fit;
+mod java_top_n;
+mod row;
 mod score;
 
 pub use fit::{fit_item_knn, ItemKnnFitted, ItemKnnOptions};

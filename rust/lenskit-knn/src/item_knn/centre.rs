@@ -1,0 +1,121 @@
+//! Before training: the ratings transposed to item-major order and centred
+//! on the item means the way Java LensKit computes them, in both layouts the
+//! training kernel walks.
+
+use super::row::Vectors;
+use crate::exec::Exec;
+use crate::sparse::{transpose_on, Ratings, Transposed};
+
+/// Entries per task when filling entry-sized arrays in parallel.
+const FILL_CHUNK: usize = 1 << 15;
+
+/// Set `out[p] = f(p)` for every position, spread over the workers.
+fn fill(out: &mut [f64], exec: &Exec<'_>, f: impl Fn(usize) -> f64 + Sync + Send) {
+    let chunks: Vec<(usize, &mut [f64])> = out.chunks_mut(FILL_CHUNK).enumerate().collect();
+    exec.for_each(chunks, |(c, chunk)| {
+        let first = c * FILL_CHUNK;
+        for (p, x) in chunk.iter_mut().enumerate() {
+            *x = f(first + p);
+        }
+    });
+}
+
+/// Split `values` into the rows that `indptr` delimits.
+fn split_rows<'a>(mut values: &'a mut [f64], indptr: &[i64]) -> Vec<&'a mut [f64]> {
+    indptr
+        .windows(2)
+        .map(|w| {
+            let (row, rest) = std::mem::take(&mut values).split_at_mut((w[1] - w[0]) as usize);
+            values = rest;
+            row
+        })
+        .collect()
+}
+
+/// Centre one item's ratings on its mean, the way Java LensKit computes
+/// it (the global mean plus the item's mean offset from it), and give the
+/// mean and the centred vector's norm.
+fn centre_item(ratings: &mut [f64], global: f64) -> (f64, f64) {
+    if ratings.is_empty() {
+        return (0.0, 0.0);
+    }
+    let offset = ratings.iter().fold(0.0, |s, &x| s + (x - global)) / ratings.len() as f64;
+    let mean = global + offset;
+    for x in ratings.iter_mut() {
+        *x -= mean;
+    }
+    (mean, ratings.iter().fold(0.0, |s, &x| s + x * x).sqrt())
+}
+
+/// The centred item vectors: item means (explicit feedback only), the
+/// centred values in item-major order (`t`'s) and in user-major order
+/// (`ratings`'), and each item's norm.
+fn centre_values(
+    ratings: &Ratings<'_>,
+    values: Option<&[f32]>,
+    t: &Transposed,
+    exec: &Exec<'_>,
+) -> (Option<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let nnz = ratings.nnz();
+    let n_items = ratings.n_items();
+    let Some(v) = values else {
+        let norms = t
+            .indptr
+            .windows(2)
+            .map(|w| ((w[1] - w[0]) as f64).sqrt())
+            .collect();
+        return (None, vec![1.0; nnz], vec![1.0; nnz], norms);
+    };
+    let mut item_c = vec![0.0; nnz];
+    fill(&mut item_c, exec, |p| f64::from(v[t.source[p]]));
+    // the global mean sums item by item, users in order, as Java does
+    let global = if nnz == 0 {
+        0.0
+    } else {
+        item_c.iter().fold(0.0, |s, &r| s + r) / nnz as f64
+    };
+    let mut means = vec![0.0; n_items];
+    let mut norms = vec![0.0; n_items];
+    let items: Vec<_> = split_rows(&mut item_c, &t.indptr)
+        .into_iter()
+        .zip(means.iter_mut().zip(norms.iter_mut()))
+        .collect();
+    exec.for_each(items, |(ratings, (mean, norm))| {
+        (*mean, *norm) = centre_item(ratings, global);
+    });
+    let mut user_c = vec![0.0; nnz];
+    let items_of = ratings.indices();
+    fill(&mut user_c, exec, |q| {
+        f64::from(v[q]) - means[items_of[q] as usize]
+    });
+    (Some(means), item_c, user_c, norms)
+}
+
+/// The centred item vectors of `ratings`, and the item means when
+/// `values` (explicit ratings) are given.
+pub(super) fn centred_vectors<'a>(
+    ratings: &Ratings<'a>,
+    values: Option<&[f32]>,
+    exec: &Exec<'_>,
+) -> (Option<Vec<f64>>, Vectors<'a>) {
+    let n_items = ratings.n_items();
+    let t = transpose_on(
+        ratings.n_users(),
+        n_items,
+        ratings.indptr(),
+        ratings.indices(),
+        exec,
+    );
+    let (means, item_c, user_c, item_norms) = centre_values(ratings, values, &t, exec);
+    let vectors = Vectors {
+        n_items,
+        item_indptr: t.indptr,
+        item_users: t.indices,
+        item_c,
+        user_indptr: ratings.indptr(),
+        user_items: ratings.indices(),
+        user_c,
+        item_norms,
+    };
+    (means, vectors)
+}
