@@ -59,11 +59,6 @@ const MAX_SPAN: usize = 1 << 10;
 /// items: then running sums are reset only for the items they touch.
 const SPARSE_FRACTION: usize = 4;
 
-/// Recommending from every item works only on the targets the candidates
-/// touch when there are fewer candidates than this many times the items:
-/// below that, many items have none.
-const NARROW_FACTOR: usize = 2;
-
 /// Similarity histogram bins: 8 per power of two from 2^-8 up, so a
 /// target's bin at its `k`-th value holds few other candidates.
 const BINS: usize = 64;
@@ -445,8 +440,16 @@ impl<'a> ItemKnnModel<'a> {
         s.overflow = overflow;
     }
 
+    /// Whether `gathered` candidates are too many for a first pass that
+    /// sums every candidate: when targets average over k/2 candidates, many
+    /// have more than k and their sums would be wasted. Below that,
+    /// recommending from every item works only on the targets the
+    /// candidates touch ([`UserScorer::recommend_all`]).
+    fn too_many_to_sum(&self, gathered: usize) -> bool {
+        2 * gathered >= self.k * self.ratings.n_items()
+    }
+
     fn score_gather(&self, rated: &[i32], targets: &[i32], s: &mut ItemScratch, out: &mut [f64]) {
-        let n_items = self.ratings.n_items();
         let columns = self.columns();
         let gathered: usize = rated.iter().map(|&j| columns.row_len(j as usize)).sum();
         s.order.clear();
@@ -454,7 +457,7 @@ impl<'a> ItemKnnModel<'a> {
         if targets.windows(2).any(|w| w[0] > w[1]) {
             s.order.sort_by_key(|&p| targets[p as usize]);
         }
-        if 2 * gathered >= self.k * n_items {
+        if self.too_many_to_sum(gathered) {
             // targets average over k/2 candidates, so many have more than k
             // (their sums would be wasted): select for all
             return self.gather_select(rated, targets, gathered, |_| true, s, out);
@@ -742,7 +745,7 @@ impl UserScorer for ItemKnnModel<'_> {
         let rated = self.ratings.row_items(user);
         let columns = self.columns();
         let gathered: usize = rated.iter().map(|&j| columns.row_len(j as usize)).sum();
-        if gathered >= NARROW_FACTOR * self.ratings.n_items() {
+        if self.too_many_to_sum(gathered) {
             return false;
         }
         self.set_rated(user, scratch);
