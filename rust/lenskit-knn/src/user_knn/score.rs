@@ -19,7 +19,7 @@
 
 use crate::batch::UserScorer;
 use crate::error::{invalid, Result};
-use crate::select::{by_value_desc, insert_bounded};
+use crate::select::by_value_desc;
 use crate::sparse::{CsrView, Ratings};
 
 /// Which way to find neighbours; results are the same, only speed differs.
@@ -154,13 +154,22 @@ impl<'a> UserKnnModel<'a> {
     /// Recompute target `t` from scratch by scanning its users.
     fn by_target(&self, u: usize, t: usize, s: &mut UserScratch) {
         let (vs, xs) = self.items.row(t);
-        let mut len = 0;
+        // gather, then select: cheaper than keeping a sorted list of k when
+        // many users rated the item
+        let best = &mut s.best;
+        best.clear();
         for (rel, &v) in vs.iter().enumerate() {
             let sim = s.sim[v as usize];
             if sim > self.min_sim && v as usize != u {
-                insert_bounded(&mut s.best, &mut len, (sim, rel as i32));
+                best.push((sim, rel as i32));
             }
         }
+        if best.len() > self.k {
+            best.select_nth_unstable_by(self.k - 1, by_value_desc);
+            best.truncate(self.k);
+        }
+        best.sort_unstable_by(by_value_desc);
+        let len = best.len();
         let (mut num, mut den) = (0.0f64, 0.0f64);
         for &(sim, rel) in &s.best[..len] {
             let rel = rel as usize;
@@ -290,7 +299,6 @@ impl UserScorer for UserKnnModel<'_> {
             sim: vec![0.0; n_users],
             mark: vec![0; n_users],
             acc: vec![ItemAcc::default(); n_items],
-            best: vec![(0.0, 0); self.k],
             ..UserScratch::default()
         }
     }
