@@ -153,11 +153,7 @@ class KNNScorer(ABC):
         ``parallel=False`` runs on the calling thread (with the GIL released),
         for runners that parallelise across calls themselves.
         """
-        training = self._require_training()
-        count = list_length("n", n)
-        user_idx = training.users.indices(_id_array(users, "users"), missing="negative")
-        limit = len(training.items) if count is None else count
-        return self._lists(self._recommend_indices(user_idx, limit, None, exclude_seen, parallel))
+        return self._lists(self._recommend_users(users, n, exclude_seen, parallel))
 
     def recommend_arrays(
         self,
@@ -172,13 +168,7 @@ class KNNScorer(ABC):
         For many users this skips building a Python object per user, which
         costs as much as scoring when neighbourhoods are small.
         """
-        training = self._require_training()
-        count = list_length("n", n)
-        user_idx = training.users.indices(_id_array(users, "users"), missing="negative")
-        limit = len(training.items) if count is None else count
-        offsets, items, scores = self._recommend_indices(
-            user_idx, limit, None, exclude_seen, parallel
-        )
+        offsets, items, scores = self._recommend_users(users, n, exclude_seen, parallel)
         return RankedArrays(offsets, self.items.ids[items], scores)
 
     def score_batch(
@@ -202,6 +192,20 @@ class KNNScorer(ABC):
         return self._score_indices(user_idx, item_idx, parallel)
 
     # -- helpers ---------------------------------------------------------------------
+
+    def _recommend_users(
+        self,
+        users: Sequence[object] | np.ndarray,
+        n: int | None,
+        exclude_seen: bool,
+        parallel: bool,
+    ) -> RecommendArrays:
+        """Top-n over every item for each of ``users`` (ids), as ragged index arrays."""
+        training = self._require_training()
+        count = list_length("n", n)
+        user_idx = training.users.indices(_id_array(users, "users"), missing="negative")
+        limit = len(training.items) if count is None else count
+        return self._recommend_indices(user_idx, limit, None, exclude_seen, parallel)
 
     def _lists(self, recs: RecommendArrays) -> list[ItemList]:
         offsets, items, scores = recs
