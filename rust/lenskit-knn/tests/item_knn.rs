@@ -164,13 +164,7 @@ fn cancelled_training_stops_with_cancelled() {
 /// its output over several parts, tasks and blocks.
 fn large_data() -> Data {
     let (n_users, n_items) = (1500, 2600);
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = seeded(0x2545_f491_4f6c_dd1d);
     let rows: Vec<Vec<Option<f32>>> = (0..n_users)
         .map(|_| {
             (0..n_items)

@@ -6,6 +6,18 @@ use lenskit_knn::sparse::Ratings;
 use lenskit_knn::Feedback;
 use proptest::prelude::*;
 
+/// A fixed-seed xorshift generator, for large test data that must be the
+/// same on every run (proptest shrinks small cases; these are not small).
+pub fn seeded(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 /// An owned rating matrix in CSR form.
 #[derive(Clone, Debug)]
 pub struct Data {
