@@ -42,13 +42,19 @@ impl Dot for u32 {
     }
 }
 
-/// Per-worker scratch: one dense accumulator row, the columns it touched,
-/// and room to truncate a row to its most similar entries.
+/// Per-worker scratch: one dense accumulator row, a bitmap of the columns
+/// it touched, and room to truncate a row to its most similar entries.
 pub(super) struct RowScratch<D> {
     acc: Vec<D>,
-    mark: Vec<u32>,
-    touched: Vec<u32>,
+    /// Bit `j % 64` of word `j / 64` is set when column `j` was touched.
+    /// Walking the set bits visits the touched columns in index order for
+    /// the cost of one word per 64 columns, where a scan of the whole row
+    /// would cost one (often mispredicted) test per column.
+    touched: Vec<u64>,
     entries: Vec<(f64, i32)>,
+    /// A row's touched columns and their similarities, before the filter.
+    cols: Vec<i32>,
+    sims: Vec<f64>,
 }
 
 impl<D: Dot> RowScratch<D> {
@@ -56,9 +62,10 @@ impl<D: Dot> RowScratch<D> {
     pub(super) fn new(n_items: usize) -> Self {
         RowScratch {
             acc: vec![D::default(); n_items],
-            mark: vec![0; n_items],
-            touched: Vec::new(),
+            touched: vec![0; n_items.div_ceil(64)],
             entries: Vec::new(),
+            cols: vec![0; n_items],
+            sims: vec![0.0; n_items],
         }
     }
 }
@@ -121,47 +128,62 @@ pub(super) fn similarity_row<D: Dot>(
     let mut found = 0;
     let mut kept = 0;
     if norm_i != 0.0 {
-        let dense = accumulate_row(v, i, scratch);
+        accumulate_row(v, i, scratch);
         let RowScratch {
             acc,
             touched,
             entries,
-            ..
+            cols,
+            sims,
         } = scratch;
-        let mut sink = RowSink {
-            out: &mut *out,
-            best: short.then_some(entries.as_mut_slice()),
-            kept: 0,
-            found: 0,
-        };
-        let sim = |j: usize, dot: f64| {
+        // an item is not its own neighbour
+        touched[i / 64] &= !(1u64 << (i % 64));
+        acc[i] = D::default();
+        let sim = |j: usize, acc: &mut [D]| {
+            let dot = std::mem::take(&mut acc[j]).value();
             let norm_j = v.item_norms[j];
-            if j == i || norm_j == 0.0 {
-                return None;
+            // an all-zero item vector is nobody's neighbour: NaN fails the
+            // comparison with min_sim
+            if norm_j == 0.0 {
+                f64::NAN
+            } else {
+                dot / (norm_i * norm_j)
             }
-            let s = dot / (norm_i * norm_j);
-            (s > min_sim).then_some(s)
         };
-        if dense {
-            for (j, slot) in acc.iter_mut().enumerate() {
-                if *slot != D::default() {
-                    if let Some(s) = sim(j, slot.value()) {
-                        sink.offer(s, j as i32);
-                    }
-                    *slot = D::default();
-                }
-            }
-        } else {
-            touched.sort_unstable();
-            for &j in touched.iter() {
-                let j = j as usize;
-                if let Some(s) = sim(j, acc[j].value()) {
+        if short {
+            let mut sink = BestSoFar {
+                best: entries.as_mut_slice(),
+                kept: 0,
+                found: 0,
+            };
+            for_each_touched(touched, |j| {
+                let s = sim(j, acc);
+                if s > min_sim {
                     sink.offer(s, j as i32);
                 }
-                acc[j] = D::default();
+            });
+            (found, kept) = (sink.found, sink.kept);
+        } else {
+            // two passes, so that neither waits on a comparison: the
+            // divisions run back to back, then the filter writes every
+            // entry and advances only past the kept ones
+            let mut n = 0;
+            for_each_touched(touched, |j| {
+                cols[n] = j as i32;
+                sims[n] = sim(j, acc);
+                n += 1;
+            });
+            out.indices.resize(row_start + n, 0);
+            out.values.resize(row_start + n, 0.0);
+            let (indices, values) = (&mut out.indices[row_start..], &mut out.values[row_start..]);
+            for (&j, &s) in cols[..n].iter().zip(&sims[..n]) {
+                indices[found] = j;
+                values[found] = s;
+                found += usize::from(s > min_sim);
             }
+            out.indices.truncate(row_start + found);
+            out.values.truncate(row_start + found);
         }
-        (found, kept) = (sink.found, sink.kept);
     }
     let entries = &mut scratch.entries;
     if short {
@@ -187,74 +209,78 @@ pub(super) fn similarity_row<D: Dot>(
     out.lens.push((out.indices.len() - row_start) as u32);
 }
 
-/// Where a row's entries go as they are found: straight into the chunk,
-/// or, with a short limit, into a sorted list of the best so far.
-struct RowSink<'a> {
-    out: &'a mut RowChunk,
-    best: Option<&'a mut [(f64, i32)]>,
+/// With a short limit: a sorted list of the best entries found so far.
+struct BestSoFar<'a> {
+    best: &'a mut [(f64, i32)],
     kept: usize,
     found: usize,
 }
 
-impl RowSink<'_> {
+impl BestSoFar<'_> {
     #[inline(always)]
     fn offer(&mut self, s: f64, j: i32) {
         self.found += 1;
-        match &mut self.best {
-            Some(best) => {
-                // most entries miss a full list; say so without a call
-                let full = self.kept == best.len();
-                if !full || precedes(&(s, j), &best[best.len() - 1]) {
-                    insert_bounded(best, &mut self.kept, (s, j));
-                }
-            }
-            None => {
-                self.out.indices.push(j);
-                self.out.values.push(s);
-            }
+        // most entries miss a full list; say so without a call
+        let full = self.kept == self.best.len();
+        if !full || precedes(&(s, j), &self.best[self.best.len() - 1]) {
+            insert_bounded(self.best, &mut self.kept, (s, j));
+        }
+    }
+}
+
+/// Call `f` on every column marked in `touched`, in index order, clearing
+/// the marks.
+#[inline(always)]
+fn for_each_touched(touched: &mut [u64], mut f: impl FnMut(usize)) {
+    for (w, word) in touched.iter_mut().enumerate() {
+        let mut bits = std::mem::take(word);
+        while bits != 0 {
+            f(w * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
         }
     }
 }
 
 /// Sum `c_ui * c_uj` over the users `u` of item `i` into `scratch.acc[j]`,
-/// users in increasing order. Sparse rows list the columns they touch in
-/// `scratch.touched`; dense rows, where a scan of the whole row is cheaper
-/// than tracking them (both give the same sums), do not, and return true.
-fn accumulate_row<D: Dot>(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch<D>) -> bool {
+/// users in increasing order, and mark the columns touched.
+///
+/// A sparse row marks each column as it adds to it. A dense row (work of at
+/// least a quarter of the row) only adds, then finds its nonzero columns in
+/// one branch-free pass over the row: marking as it goes would chain every
+/// product of a user's (sorted, so often neighbouring) items through one
+/// bitmap word in memory. Both mark the same columns, except for a sum that
+/// is exactly zero, which no similarity threshold (at least 0) keeps.
+fn accumulate_row<D: Dot>(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch<D>) {
     let cols = v.item_indptr[i] as usize..v.item_indptr[i + 1] as usize;
     let work: usize = v.item_users[cols.clone()]
         .iter()
         .map(|&u| (v.user_indptr[u as usize + 1] - v.user_indptr[u as usize]) as usize)
         .sum();
-    let acc = &mut scratch.acc;
-    let touched = &mut scratch.touched;
-    touched.clear();
-    let dense = work >= v.n_items / 4;
-    if dense {
-        for p in cols {
-            let a = v.item_c[p];
-            let u = v.item_users[p] as usize;
-            let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
-            for (&j, &x) in v.user_items[r.clone()].iter().zip(&v.user_c[r]) {
+    let mark = work < v.n_items / 4;
+    let RowScratch { acc, touched, .. } = scratch;
+    for p in cols {
+        let a = v.item_c[p];
+        let u = v.item_users[p] as usize;
+        let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
+        let items = v.user_items[r.clone()].iter().zip(&v.user_c[r]);
+        if mark {
+            for (&j, &x) in items {
+                let j = j as usize;
+                acc[j].add(a, x);
+                touched[j / 64] |= 1u64 << (j % 64);
+            }
+        } else {
+            for (&j, &x) in items {
                 acc[j as usize].add(a, x);
             }
         }
-    } else {
-        let stamp = i as u32 + 1;
-        let mark = &mut scratch.mark;
-        for p in cols {
-            let a = v.item_c[p];
-            let u = v.item_users[p] as usize;
-            let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
-            for (&j, &x) in v.user_items[r.clone()].iter().zip(&v.user_c[r]) {
-                let j = j as usize;
-                if mark[j] != stamp {
-                    mark[j] = stamp;
-                    touched.push(j as u32);
-                }
-                acc[j].add(a, x);
-            }
+    }
+    if !mark {
+        for (word, slots) in touched.iter_mut().zip(acc.chunks(64)) {
+            *word = slots
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (k, &x)| w | (u64::from(x != D::default()) << k));
         }
     }
-    dense
 }
