@@ -85,6 +85,11 @@ pub struct ItemKnnModel<'a> {
     min_nbrs: usize,
     strategy: ItemStrategy,
     block_candidates: usize,
+    /// Whether some row of `sims` has more than `k` entries, so that some
+    /// target can have more than `k` candidates. Not when `save_nbrs` is at
+    /// most `k`: then every candidate counts, and summing them all is the
+    /// whole answer.
+    rows_exceed_k: bool,
 }
 
 impl<'a> ItemKnnModel<'a> {
@@ -129,6 +134,7 @@ impl<'a> ItemKnnModel<'a> {
         if min_nbrs == 0 {
             return Err(invalid!("min_nbrs must be at least 1, got 0"));
         }
+        let rows_exceed_k = (0..n).any(|t| sims.row_len(t) > k);
         Ok(ItemKnnModel {
             ratings,
             item_means,
@@ -138,6 +144,7 @@ impl<'a> ItemKnnModel<'a> {
             min_nbrs,
             strategy: ItemStrategy::Auto,
             block_candidates: BLOCK_CANDIDATES,
+            rows_exceed_k,
         })
     }
 
@@ -370,9 +377,15 @@ impl<'a> ItemKnnModel<'a> {
         }
     }
 
+    /// Whether `gathered` candidates touch so many of the items that a
+    /// pass over every item's sums is the cheaper way to visit them.
+    fn dense(&self, gathered: usize) -> bool {
+        gathered >= self.ratings.n_items() / SPARSE_FRACTION
+    }
+
     /// Zero the running sums the candidates of `rated` touched.
     fn reset_sums(&self, rated: &[i32], gathered: usize, s: &mut ItemScratch) {
-        if gathered < self.ratings.n_items() / SPARSE_FRACTION {
+        if !self.dense(gathered) {
             let columns = self.columns();
             for &j in rated {
                 for &t in columns.row(j as usize).0 {
@@ -401,7 +414,20 @@ impl<'a> ItemKnnModel<'a> {
         self.ensure_sums(s);
         let mut touched = std::mem::take(&mut s.touched);
         touched.clear();
-        self.add_candidates(rated, s, Some(&mut touched));
+        if self.dense(gathered) {
+            // most items are touched: listing them by a scan of the sums is
+            // cheaper than a (mispredicted) first-touch test per candidate
+            self.add_candidates(rated, s, None);
+            touched.extend(
+                s.sums
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, acc)| acc.count > 0)
+                    .map(|(t, _)| t as i32),
+            );
+        } else {
+            self.add_candidates(rated, s, Some(&mut touched));
+        }
         if exclude_seen {
             touched.retain(|&t| s.rated[t as usize].is_nan());
         }
@@ -446,7 +472,7 @@ impl<'a> ItemKnnModel<'a> {
     /// recommending from every item works only on the targets the
     /// candidates touch ([`UserScorer::recommend_all`]).
     fn too_many_to_sum(&self, gathered: usize) -> bool {
-        2 * gathered >= self.k * self.ratings.n_items()
+        self.rows_exceed_k && 2 * gathered >= self.k * self.ratings.n_items()
     }
 
     fn score_gather(&self, rated: &[i32], targets: &[i32], s: &mut ItemScratch, out: &mut [f64]) {
