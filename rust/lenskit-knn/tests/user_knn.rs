@@ -218,3 +218,58 @@ proptest! {
         prop_assert!(same_bits(&walk.scores, &auto.scores));
     }
 }
+
+/// Many users and skewed item popularity: with every item a target,
+/// scoring sorts and ranks the neighbours, and both of its ways to find an
+/// item's best raters (a rank bitmap for items with many users, integer
+/// selection for items with few) must agree bit for bit with scoring one
+/// item at a time, which does neither.
+#[test]
+fn ranked_scoring_of_every_item_matches_scoring_one_at_a_time() {
+    let (n_users, n_items) = (4000, 400);
+    let mut next = seeded(0x9e37_79b9_7f4a_7c15);
+    let rows: Vec<Vec<Option<f32>>> = (0..n_users)
+        .map(|u| {
+            (0..n_items)
+                .map(|i| {
+                    // per mille: from 40% of the users down to a few; every
+                    // 100th user rates many items, so that users share items
+                    // and have many neighbours
+                    let p = if u % 100 == 0 { 300 } else { 1 + 800 / (i + 2) };
+                    (next() % 1000 < p as u64).then(|| 0.5 * (1 + next() % 10) as f32)
+                })
+                .collect()
+        })
+        .collect();
+    let d = Data::from_dense(&rows, n_items);
+    let mut raters = vec![0i64; n_items];
+    for &i in &d.indices {
+        raters[i as usize] += 1;
+    }
+    // a bitmap word holds 64 ranks: with half the users as neighbours, the
+    // popular items have many users per word, the rare ones under one
+    assert!(*raters.iter().max().unwrap() * 64 > n_users as i64 * 4);
+    assert!(*raters.iter().min().unwrap() * 64 < n_users as i64 / 2);
+    let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit).unwrap();
+    let users: Vec<i32> = (0..n_users as i32).step_by(100).take(12).collect();
+    for strategy in [
+        UserStrategy::Auto,
+        UserStrategy::Walk,
+        UserStrategy::ByTarget,
+    ] {
+        let m = model(&d, &f, Feedback::Explicit, 20, 1).with_strategy(strategy);
+        let recs = recommend(&m, &users, n_items, None, false, &Exec::sequential()).unwrap();
+        for (b, &u) in users.iter().enumerate() {
+            let got = recs.offsets[b] as usize..recs.offsets[b + 1] as usize;
+            assert!(got.len() >= 64, "user {u}: {} items scored", got.len());
+            for (&i, &score) in recs.items[got.clone()].iter().zip(&recs.scores[got]) {
+                let one = score_pairs(&m, &[u], &[i], &Exec::sequential()).unwrap();
+                assert_eq!(
+                    one[0].to_bits(),
+                    score.to_bits(),
+                    "{strategy:?}, user {u}, item {i}"
+                );
+            }
+        }
+    }
+}

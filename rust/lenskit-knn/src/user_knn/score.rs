@@ -16,6 +16,12 @@
 //! are few, so the automatic strategy walks until the remaining walk would
 //! cost more than finishing the unfilled targets one by one, then switches
 //! (or scans from the start when there are only a few targets).
+//!
+//! With many targets (top-N over every item), the neighbours are sorted
+//! once and numbered; a by-target scan then finds an item's `k` best users
+//! by their numbers (integers) instead of comparing similarities: through a
+//! bitmap of numbers for items with many users, by integer selection for
+//! the others. The order, and so every bit of the sums, is unchanged.
 
 use crate::batch::UserScorer;
 use crate::error::{invalid, Result};
@@ -153,6 +159,9 @@ impl<'a> UserKnnModel<'a> {
 
     /// Recompute target `t` from scratch by scanning its users.
     fn by_target(&self, u: usize, t: usize, s: &mut UserScratch) {
+        if s.ranked {
+            return self.by_target_ranked(t, s);
+        }
         let (vs, xs) = self.items.row(t);
         // gather, then select: cheaper than keeping a sorted list of k when
         // many users rated the item
@@ -184,6 +193,89 @@ impl<'a> UserKnnModel<'a> {
         };
     }
 
+    /// [`Self::by_target`] once the neighbours are sorted and ranked: the
+    /// same neighbours, summed in the same order (by rank), found without
+    /// comparing similarities. An item with many users marks their ranks
+    /// in a bitmap and takes the first `k` marks; one with few selects
+    /// among integer keys (rank, then position in the item's users).
+    fn by_target_ranked(&self, t: usize, s: &mut UserScratch) {
+        let (vs, xs) = self.items.row(t);
+        let n_nbrs = s.nbrs.len();
+        let (mut num, mut den) = (0.0f64, 0.0f64);
+        let mut count = 0;
+        // the bitmap costs a word per 64 neighbours; worth it from about
+        // one of the item's users per word
+        if vs.len() * 64 >= n_nbrs {
+            // non-neighbours all land on one spare bit past the last rank,
+            // so marking needs no branch
+            let spare = n_nbrs as u32;
+            let (marks, rel_at) = (&mut s.marks, &mut s.rel_at);
+            for (rel, &v) in vs.iter().enumerate() {
+                let rank = s.rank[v as usize].min(spare) as usize;
+                marks[rank / 64] |= 1u64 << (rank % 64);
+                rel_at[rank] = rel as u32;
+            }
+            marks[n_nbrs / 64] &= !(1u64 << (n_nbrs % 64));
+            for (w, word) in marks[..=n_nbrs / 64].iter_mut().enumerate() {
+                let mut bits = std::mem::take(word);
+                while bits != 0 && count < self.k {
+                    let rank = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let rel = rel_at[rank] as usize;
+                    let sim = s.nbrs[rank].0;
+                    num += sim * self.centred(vs[rel] as usize, xs[rel]);
+                    den += sim.abs();
+                    count += 1;
+                }
+            }
+        } else {
+            let keys = &mut s.keys;
+            keys.clear();
+            for (rel, &v) in vs.iter().enumerate() {
+                let rank = s.rank[v as usize];
+                if rank != UNRANKED {
+                    keys.push(u64::from(rank) << 32 | rel as u64);
+                }
+            }
+            if keys.len() > self.k {
+                keys.select_nth_unstable(self.k - 1);
+                keys.truncate(self.k);
+            }
+            keys.sort_unstable();
+            for &key in keys.iter() {
+                let sim = s.nbrs[(key >> 32) as usize].0;
+                let rel = (key & u64::from(u32::MAX)) as usize;
+                num += sim * self.centred(vs[rel] as usize, xs[rel]);
+                den += sim.abs();
+            }
+            count = keys.len();
+        }
+        s.acc[t] = ItemAcc {
+            want: s.wgen,
+            count: count as u32,
+            num,
+            den,
+        };
+    }
+
+    /// Sort the neighbours best first and give each its position, for
+    /// [`Self::by_target_ranked`] and the walk.
+    fn rank_neighbours(&self, s: &mut UserScratch) {
+        s.nbrs.sort_unstable_by(by_value_desc);
+        for (rank, &(_, v)) in s.nbrs.iter().enumerate() {
+            s.rank[v as usize] = rank as u32;
+        }
+        // one bit per rank and a spare one (see by_target_ranked)
+        let n_nbrs = s.nbrs.len();
+        if s.marks.len() <= n_nbrs / 64 {
+            s.marks.resize(n_nbrs / 64 + 1, 0);
+        }
+        if s.rel_at.len() <= n_nbrs {
+            s.rel_at.resize(n_nbrs + 1, 0);
+        }
+        s.ranked = true;
+    }
+
     /// The contribution of one rating: its centred value (explicit) or 1.
     #[inline]
     fn centred(&self, v: usize, x: f32) -> f64 {
@@ -201,10 +293,12 @@ impl<'a> UserKnnModel<'a> {
         let n = s.nbrs.len();
         while start < n {
             let end = (start + chunk).min(n);
-            if end < n {
-                s.nbrs[start..].select_nth_unstable_by(end - start - 1, by_value_desc);
+            if !s.ranked {
+                if end < n {
+                    s.nbrs[start..].select_nth_unstable_by(end - start - 1, by_value_desc);
+                }
+                s.nbrs[start..end].sort_unstable_by(by_value_desc);
             }
-            s.nbrs[start..end].sort_unstable_by(by_value_desc);
             for idx in start..end {
                 let (sim, v) = s.nbrs[idx];
                 let v = v as usize;
@@ -280,7 +374,22 @@ pub struct UserScratch {
     wgen: u32,
     uniq: Vec<i32>,
     best: Vec<(f64, i32)>,
+    /// Per user: position among the sorted neighbours, or [`UNRANKED`];
+    /// `ranked` says whether this call sorted and ranked them.
+    rank: Vec<u32>,
+    ranked: bool,
+    keys: Vec<u64>,
+    /// Bitmap of ranks, and each marked rank's position in the item's users.
+    marks: Vec<u64>,
+    rel_at: Vec<u32>,
 }
+
+/// The rank of a user who is not a neighbour.
+const UNRANKED: u32 = u32::MAX;
+
+/// From this many targets on, sorting all neighbours once (so each target
+/// selects among integers) costs less than selecting among pairs per target.
+const RANK_FROM_TARGETS: usize = 64;
 
 impl UserScorer for UserKnnModel<'_> {
     type Scratch = UserScratch;
@@ -298,6 +407,7 @@ impl UserScorer for UserKnnModel<'_> {
         UserScratch {
             sim: vec![0.0; n_users],
             mark: vec![0; n_users],
+            rank: vec![UNRANKED; n_users],
             acc: vec![ItemAcc::default(); n_items],
             ..UserScratch::default()
         }
@@ -335,6 +445,10 @@ impl UserScorer for UserKnnModel<'_> {
                 col_cost += self.items.row_len(t);
             }
         }
+        s.ranked = false;
+        if s.uniq.len() >= RANK_FROM_TARGETS && s.nbrs.len() < UNRANKED as usize {
+            self.rank_neighbours(s);
+        }
         if !s.nbrs.is_empty() {
             let walk_cost: usize = s
                 .nbrs
@@ -355,6 +469,11 @@ impl UserScorer for UserKnnModel<'_> {
         }
         for &v in &s.touched {
             s.sim[v as usize] = 0.0;
+        }
+        if s.ranked {
+            for &(_, v) in &s.nbrs {
+                s.rank[v as usize] = UNRANKED;
+            }
         }
     }
 }
