@@ -226,7 +226,7 @@ proptest! {
 /// item at a time, which does neither.
 #[test]
 fn ranked_scoring_of_every_item_matches_scoring_one_at_a_time() {
-    let (n_users, n_items) = (4000, 400);
+    let (n_users, n_items): (usize, usize) = (4000, 400);
     let mut next = seeded(0x9e37_79b9_7f4a_7c15);
     let rows: Vec<Vec<Option<f32>>> = (0..n_users)
         .map(|u| {
