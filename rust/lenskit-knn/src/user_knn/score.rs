@@ -178,19 +178,12 @@ impl<'a> UserKnnModel<'a> {
             best.truncate(self.k);
         }
         best.sort_unstable_by(by_value_desc);
-        let len = best.len();
-        let (mut num, mut den) = (0.0f64, 0.0f64);
-        for &(sim, rel) in &s.best[..len] {
+        let mut acc = ItemAcc::target(s.wgen);
+        for &(sim, rel) in best.iter() {
             let rel = rel as usize;
-            num += sim * self.centred(vs[rel] as usize, xs[rel]);
-            den += sim.abs();
+            acc.add(sim, self.centred(vs[rel] as usize, xs[rel]));
         }
-        s.acc[t] = ItemAcc {
-            want: s.wgen,
-            count: len as u32,
-            num,
-            den,
-        };
+        s.acc[t] = acc;
     }
 
     /// [`Self::by_target`] once the neighbours are sorted and ranked: the
@@ -201,8 +194,8 @@ impl<'a> UserKnnModel<'a> {
     fn by_target_ranked(&self, t: usize, s: &mut UserScratch) {
         let (vs, xs) = self.items.row(t);
         let n_nbrs = s.nbrs.len();
-        let (mut num, mut den) = (0.0f64, 0.0f64);
-        let mut count = 0;
+        let k = self.k as u32;
+        let mut acc = ItemAcc::target(s.wgen);
         // the bitmap costs a word per 64 neighbours; worth it from about
         // one of the item's users per word
         if vs.len() * 64 >= n_nbrs {
@@ -218,14 +211,11 @@ impl<'a> UserKnnModel<'a> {
             marks[n_nbrs / 64] &= !(1u64 << (n_nbrs % 64));
             for (w, word) in marks[..=n_nbrs / 64].iter_mut().enumerate() {
                 let mut bits = std::mem::take(word);
-                while bits != 0 && count < self.k {
+                while bits != 0 && acc.count < k {
                     let rank = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     let rel = rel_at[rank] as usize;
-                    let sim = s.nbrs[rank].0;
-                    num += sim * self.centred(vs[rel] as usize, xs[rel]);
-                    den += sim.abs();
-                    count += 1;
+                    acc.add(s.nbrs[rank].0, self.centred(vs[rel] as usize, xs[rel]));
                 }
             }
         } else {
@@ -245,17 +235,10 @@ impl<'a> UserKnnModel<'a> {
             for &key in keys.iter() {
                 let sim = s.nbrs[(key >> 32) as usize].0;
                 let rel = (key & u64::from(u32::MAX)) as usize;
-                num += sim * self.centred(vs[rel] as usize, xs[rel]);
-                den += sim.abs();
+                acc.add(sim, self.centred(vs[rel] as usize, xs[rel]));
             }
-            count = keys.len();
         }
-        s.acc[t] = ItemAcc {
-            want: s.wgen,
-            count: count as u32,
-            num,
-            den,
-        };
+        s.acc[t] = acc;
     }
 
     /// Sort the neighbours best first and give each its position, for
@@ -264,14 +247,6 @@ impl<'a> UserKnnModel<'a> {
         s.nbrs.sort_unstable_by(by_value_desc);
         for (rank, &(_, v)) in s.nbrs.iter().enumerate() {
             s.rank[v as usize] = rank as u32;
-        }
-        // one bit per rank and a spare one (see by_target_ranked)
-        let n_nbrs = s.nbrs.len();
-        if s.marks.len() <= n_nbrs / 64 {
-            s.marks.resize(n_nbrs / 64 + 1, 0);
-        }
-        if s.rel_at.len() <= n_nbrs {
-            s.rel_at.resize(n_nbrs + 1, 0);
         }
         s.ranked = true;
     }
@@ -306,9 +281,7 @@ impl<'a> UserKnnModel<'a> {
                 for (&t, &x) in items.iter().zip(xs) {
                     let acc = &mut s.acc[t as usize];
                     if acc.want == s.wgen && acc.count < k {
-                        acc.count += 1;
-                        acc.num += sim * self.centred(v, x);
-                        acc.den += sim.abs();
+                        acc.add(sim, self.centred(v, x));
                         if acc.count == k {
                             col_cost -= self.items.row_len(t as usize);
                         }
@@ -356,6 +329,24 @@ struct ItemAcc {
     count: u32,
     num: f64,
     den: f64,
+}
+
+impl ItemAcc {
+    /// Empty sums for a target of the call with generation `want`.
+    fn target(want: u32) -> Self {
+        ItemAcc {
+            want,
+            ..ItemAcc::default()
+        }
+    }
+
+    /// Add one neighbour: its similarity and its rating's contribution.
+    #[inline]
+    fn add(&mut self, sim: f64, value: f64) {
+        self.count += 1;
+        self.num += sim * value;
+        self.den += sim.abs();
+    }
 }
 
 /// Per-worker scratch for user-kNN scoring.
@@ -408,6 +399,10 @@ impl UserScorer for UserKnnModel<'_> {
             sim: vec![0.0; n_users],
             mark: vec![0; n_users],
             rank: vec![UNRANKED; n_users],
+            // one bit per rank (fewer neighbours than users) and a spare
+            // one, see by_target_ranked
+            marks: vec![0; n_users / 64 + 1],
+            rel_at: vec![0; n_users + 1],
             acc: vec![ItemAcc::default(); n_items],
             ..UserScratch::default()
         }
@@ -437,10 +432,7 @@ impl UserScorer for UserKnnModel<'_> {
         for &t in targets {
             let t = t as usize;
             if s.acc[t].want != s.wgen {
-                s.acc[t] = ItemAcc {
-                    want: s.wgen,
-                    ..ItemAcc::default()
-                };
+                s.acc[t] = ItemAcc::target(s.wgen);
                 s.uniq.push(t as i32);
                 col_cost += self.items.row_len(t);
             }
