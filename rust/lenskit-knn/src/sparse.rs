@@ -443,7 +443,7 @@ pub fn transpose_on(
 }
 
 /// The first row at or after the `p`-th of `n` equal shares of the entries.
-fn row_at_share(indptr: &[i64], n_rows: usize, p: usize, n: usize) -> usize {
+pub(crate) fn row_at_share(indptr: &[i64], n_rows: usize, p: usize, n: usize) -> usize {
     if p == n {
         return n_rows;
     }

@@ -198,6 +198,45 @@ fn large_training_is_the_same_at_any_thread_count() {
     }
 }
 
+/// Without `save_nbrs`, on data this dense, training computes the upper
+/// triangle and mirrors it; a `save_nbrs` no row can reach computes every
+/// row whole. The two must agree bit for bit.
+#[test]
+fn mirrored_training_matches_whole_rows() {
+    let d = large_data();
+    // training mirrors when the multiply-adds (the sum of every user's
+    // rating count squared) are at least the item pairs
+    let multiply_adds: usize = d
+        .indptr
+        .windows(2)
+        .map(|w| ((w[1] - w[0]) as usize).pow(2))
+        .sum();
+    assert!(
+        multiply_adds >= d.n_items * d.n_items,
+        "too sparse to mirror"
+    );
+    for feedback in [Feedback::Explicit, Feedback::Implicit] {
+        for threads in [1, 3] {
+            let mirrored = pool(threads).install(|| fit(&d, feedback, None));
+            let whole = pool(threads).install(|| fit(&d, feedback, Some(d.n_items)));
+            assert!(whole.sims_t.is_none(), "no row was cut");
+            assert_eq!(mirrored.sims.indptr, whole.sims.indptr, "{feedback:?}");
+            assert_eq!(mirrored.sims.indices, whole.sims.indices, "{feedback:?}");
+            let bits = |m: &ItemKnnFitted| {
+                m.sims
+                    .values
+                    .iter()
+                    .map(|s| s.to_bits())
+                    .collect::<Vec<_>>()
+            };
+            assert!(
+                bits(&mirrored) == bits(&whole),
+                "{feedback:?}, {threads} threads"
+            );
+        }
+    }
+}
+
 #[test]
 fn implicit_training_ignores_rating_values() {
     let d = large_data();
@@ -252,6 +291,7 @@ proptest! {
     #[test]
     fn save_nbrs_keeps_the_most_similar(d in data_strategy(12, 10), limit in 1usize..4) {
         let full = fit(&d, Feedback::Explicit, None);
+        prop_assert!(full == fit(&d, Feedback::Explicit, Some(d.n_items)), "mirror differs from whole rows");
         let cut = fit(&d, Feedback::Explicit, Some(limit));
         for i in 0..d.n_items {
             let (fj, fs) = full.sims.view().row(i);

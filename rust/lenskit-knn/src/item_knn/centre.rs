@@ -111,6 +111,7 @@ pub(super) fn centred_vectors<'a>(
         n_items,
         item_indptr: t.indptr,
         item_users: t.indices,
+        item_source: t.source,
         item_c,
         user_indptr: ratings.indptr(),
         user_items: ratings.indices(),

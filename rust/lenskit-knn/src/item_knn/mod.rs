@@ -5,6 +5,7 @@
 mod centre;
 mod fit;
 mod java_top_n;
+mod mirror;
 mod row;
 mod score;
 

@@ -97,6 +97,9 @@ pub(super) struct Vectors<'a> {
     /// CSC: users of each item and the item's centred values.
     pub(super) item_indptr: Vec<i64>,
     pub(super) item_users: Vec<i32>,
+    /// Where each CSC entry sits in the CSR arrays: the items a user rated
+    /// after item `i` start just past it.
+    pub(super) item_source: Vec<usize>,
     pub(super) item_c: Vec<f64>,
     /// CSR: items of each user and the same centred values.
     pub(super) user_indptr: &'a [i64],
@@ -105,12 +108,23 @@ pub(super) struct Vectors<'a> {
     pub(super) item_norms: Vec<f64>,
 }
 
+/// Which columns of a row the kernel computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Columns {
+    /// Every item: the whole row, as truncation needs.
+    All,
+    /// Only the items after the row's own (`j > i`): the upper triangle,
+    /// half the work, mirrored into the rest afterwards.
+    Above,
+}
+
 /// Append row `i` to `out`: the similarities of item `i` to every other
-/// item above `min_sim`, in index order; at most `limit` of them (the most
-/// similar, ties to the lower index).
+/// item (or every later one) above `min_sim`, in index order; at most
+/// `limit` of them (the most similar, ties to the lower index).
 pub(super) fn similarity_row<D: Dot>(
     v: &Vectors<'_>,
     i: usize,
+    columns: Columns,
     min_sim: f64,
     limit: usize,
     scratch: &mut RowScratch<D>,
@@ -128,7 +142,7 @@ pub(super) fn similarity_row<D: Dot>(
     let mut found = 0;
     let mut kept = 0;
     if norm_i != 0.0 {
-        accumulate_row(v, i, scratch);
+        accumulate_row(v, i, columns, scratch);
         let RowScratch {
             acc,
             touched,
@@ -242,7 +256,9 @@ fn for_each_touched(touched: &mut [u64], mut f: impl FnMut(usize)) {
 }
 
 /// Sum `c_ui * c_uj` over the users `u` of item `i` into `scratch.acc[j]`,
-/// users in increasing order, and mark the columns touched.
+/// users in increasing order, and mark the columns touched; with
+/// [`Columns::Above`], only for the items `j > i`, which each user's sorted
+/// list holds after `i`.
 ///
 /// A sparse row marks each column as it adds to it. A dense row (work of at
 /// least a quarter of the row) only adds, then finds its nonzero columns in
@@ -250,18 +266,36 @@ fn for_each_touched(touched: &mut [u64], mut f: impl FnMut(usize)) {
 /// product of a user's (sorted, so often neighbouring) items through one
 /// bitmap word in memory. Both mark the same columns, except for a sum that
 /// is exactly zero, which no similarity threshold (at least 0) keeps.
-fn accumulate_row<D: Dot>(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch<D>) {
+fn accumulate_row<D: Dot>(
+    v: &Vectors<'_>,
+    i: usize,
+    columns: Columns,
+    scratch: &mut RowScratch<D>,
+) {
     let cols = v.item_indptr[i] as usize..v.item_indptr[i + 1] as usize;
-    let work: usize = v.item_users[cols.clone()]
-        .iter()
-        .map(|&u| (v.user_indptr[u as usize + 1] - v.user_indptr[u as usize]) as usize)
+    // the stretch of the user's items (CSR positions) that row `i` reads,
+    // given the CSC entry `p` of `i` and the user `u`
+    let items_of = |p: usize, u: usize| {
+        let end = v.user_indptr[u + 1] as usize;
+        match columns {
+            Columns::All => v.user_indptr[u] as usize..end,
+            Columns::Above => v.item_source[p] + 1..end,
+        }
+    };
+    let first_col = match columns {
+        Columns::All => 0,
+        Columns::Above => i + 1,
+    };
+    let work: usize = cols
+        .clone()
+        .map(|p| items_of(p, v.item_users[p] as usize).len())
         .sum();
-    let mark = work < v.n_items / 4;
+    let mark = work < (v.n_items - first_col) / 4;
     let RowScratch { acc, touched, .. } = scratch;
     for p in cols {
         let a = v.item_c[p];
         let u = v.item_users[p] as usize;
-        let r = v.user_indptr[u] as usize..v.user_indptr[u + 1] as usize;
+        let r = items_of(p, u);
         let items = v.user_items[r.clone()].iter().zip(&v.user_c[r]);
         if mark {
             for (&j, &x) in items {
@@ -276,7 +310,9 @@ fn accumulate_row<D: Dot>(v: &Vectors<'_>, i: usize, scratch: &mut RowScratch<D>
         }
     }
     if !mark {
-        for (word, slots) in touched.iter_mut().zip(acc.chunks(64)) {
+        // the words before the first column's were cleared by the last row
+        let w0 = first_col / 64;
+        for (word, slots) in touched[w0..].iter_mut().zip(acc[w0 * 64..].chunks(64)) {
             *word = slots
                 .iter()
                 .enumerate()
