@@ -31,6 +31,13 @@ class DatasetFiles:
     n_ratings: int
     multiply_adds: int
     """Item-kNN co-occurrence work: the sum over users of their rating count squared."""
+    stages: list[str] | None = None
+    """Only these stages run on this set (None: every stage of each task)."""
+    stages_reason: str = ""
+
+    def stages_of(self, task_stages: tuple[str, ...]) -> list[str]:
+        """The stages of a task that run on this set."""
+        return [s for s in task_stages if self.stages is None or s in self.stages]
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -73,6 +80,8 @@ def write_dataset(spec: DatasetSpec, folder: Path) -> DatasetFiles:
         n_items=int(np.count_nonzero(data.item_counts())),
         n_ratings=data.n_ratings,
         multiply_adds=int(np.sum(data.user_counts().astype(np.int64) ** 2)),
+        stages=list(spec.stages) if spec.stages is not None else None,
+        stages_reason=spec.stages_reason,
     )
     pq.write_table(
         pa.table(

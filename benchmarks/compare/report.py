@@ -282,6 +282,12 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
         f"- Measurements: {len(results['measurements'])}, each in its own process; "
         f"{meta['reps']} repetitions per cell, systems interleaved; threads {meta['threads']}; "
         f"a cell whose measurement takes longer than {meta['repeat_limit']:.0f} s is not repeated.",
+        *(
+            f"- {_label(name, 'dataset')}: {info.get('stages_reason') or 'some stages only'} "
+            f"(stages run: {', '.join(info['stages'])})."
+            for name, info in meta["datasets"].items()
+            if info.get("stages") is not None
+        ),
         "",
         *_systems_section(results),
         "",

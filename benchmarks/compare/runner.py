@@ -62,7 +62,7 @@ def run(measurement: Measurement, work_dir: Path, timeout: float) -> dict[str, A
         "save_nbrs": m.task.save_nbrs,
         "threads": m.threads,
         "n": TOP_N,
-        "stages": list(m.task.stages),
+        "stages": m.dataset.stages_of(m.task.stages),
         "ratings": m.dataset.ratings,
         "pairs": m.dataset.pairs,
         "users": m.dataset.users,
