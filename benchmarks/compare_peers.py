@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         help="do not rewrite docs/performance.md and its figures (smoke runs never do)",
     )
     p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="continue a stopped run in its folder, with its settings: keep what it "
+        "measured, run the rest",
+    )
+    p.add_argument(
         "--report-only",
         type=Path,
         metavar="RESULTS_JSON",
@@ -94,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"compare_peers: {problem}", file=sys.stderr)
         return 2
+    if args.resume:
+        saved = args.resume / "results.json"
+        if not saved.is_file():
+            _parser().error(f"--resume: no results.json in {args.resume}")
+        used = argv if argv is not None else sys.argv[1:]
+        return driver.resume(json.loads(saved.read_text()), args.resume.resolve(), used)
     if args.smoke:
         systems, datasets, reps = [SYSTEMS[OURS]], [SMOKE_DATASET], min(args.reps, 2)
         out = args.out or BENCH_DIR / "results" / "smoke"

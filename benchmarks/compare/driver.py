@@ -9,6 +9,7 @@ is stopped still leaves what it measured.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,17 @@ from typing import Any
 
 from . import crosscheck, docs_page, machine, report, runner
 from .datasets import DatasetFiles, write_dataset
-from .plan import OURS, SYSTEMS, TASKS, TOP_N, DatasetSpec, SystemSpec, Task
+from .plan import (
+    DATASETS,
+    OURS,
+    SMOKE_DATASET,
+    SYSTEMS,
+    TASKS,
+    TOP_N,
+    DatasetSpec,
+    SystemSpec,
+    Task,
+)
 
 LENSKIT_PEERS = ("lenskit-2025.8.1", "lenskit-2026.4.0")
 SMOKE_BANDWIDTH_BYTES = 64 * 1024 * 1024
@@ -66,6 +77,7 @@ def _progress(record: dict[str, Any], done: int, total: int) -> None:
 
 
 def _measure(config: RunConfig, files: dict[str, DatasetFiles], results: dict[str, Any]) -> None:
+    """Run every (repetition, cell) that ``results`` has no successful record of."""
     work = config.out / "work"
     work.mkdir(parents=True, exist_ok=True)
     (config.out / "outputs").mkdir(exist_ok=True)
@@ -79,12 +91,22 @@ def _measure(config: RunConfig, files: dict[str, DatasetFiles], results: dict[st
     ]
     total = len(cells) * config.reps
     stopped: dict[tuple[str, str, int, str], str] = {}
+    # a resumed run keeps its successful measurements; a failed one is tried again
+    results["measurements"] = [m for m in results["measurements"] if m.get("ok")]
+    measured = {
+        (m["rep"], m["dataset"], m["task"], m["threads"], m["system"]): m
+        for m in results["measurements"]
+    }
     done = 0
     for rep in range(config.reps):
         for dataset, task, threads, system in cells:
             done += 1
             cell = (dataset, task.name, threads, system.name)
             if cell in stopped:
+                continue
+            if (earlier := measured.get((rep, *cell))) is not None:
+                if earlier["wall_seconds"] > config.repeat_limit:
+                    stopped[cell] = "too slow to repeat"
                 continue
             dump = None
             if rep == 0 and (threads == 1 or system.name == OURS):
@@ -99,6 +121,47 @@ def _measure(config: RunConfig, files: dict[str, DatasetFiles], results: dict[st
             elif record["wall_seconds"] > config.repeat_limit and rep + 1 < config.reps:
                 # The report lists every cell with fewer repetitions than asked.
                 stopped[cell] = "too slow to repeat"
+
+
+def resume(results: dict[str, Any], out: Path, argv: list[str]) -> int:
+    """Continue a stopped run in ``out`` with the settings it started with."""
+    meta = results["meta"]
+    available = [n for n, info in meta["systems"].items() if info["available"]]
+    config = RunConfig(
+        command=meta["command"],
+        datasets=[
+            SMOKE_DATASET if n == SMOKE_DATASET.name else DATASETS[n] for n in meta["datasets"]
+        ],
+        tasks=task_list(meta["tasks"]),
+        systems=[SYSTEMS[n] for n in available],
+        threads=meta["threads"],
+        reps=meta.get("reps_requested", meta["reps"]),
+        out=out,
+        timeout=meta["timeout"],
+        repeat_limit=meta["repeat_limit"],
+        smoke=meta["smoke"],
+        update_docs=not meta["smoke"],
+    )
+    info = machine.describe(measure_bandwidth=False)
+    meta.setdefault("resumed", []).append(
+        {
+            "command": shlex.join(["python", "benchmarks/compare_peers.py", *argv]),
+            "date": info["date"],
+            "git_commit": info.get("git_commit"),
+            "git_dirty": info.get("git_dirty"),
+        }
+    )
+    meta["reps"] = config.reps
+    meta.pop("reps_requested", None)
+    results.pop("crosscheck", None)
+    started = time.perf_counter()
+    files = {d.name: write_dataset(d, out / "data" / d.name) for d in config.datasets}
+    _measure(config, files, results)
+    results["crosscheck"] = crosscheck_run(results, out)
+    meta["elapsed_seconds"] = meta.get("elapsed_seconds", 0.0) + time.perf_counter() - started
+    _save(results, out)
+    write_outputs(results, out, config.update_docs)
+    return _status(results)
 
 
 def crosscheck_run(results: dict[str, Any], out: Path) -> dict[str, list[dict[str, Any]]]:

@@ -283,6 +283,11 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
         f"{meta['reps']} repetitions per cell, systems interleaved; threads {meta['threads']}; "
         f"a cell whose measurement takes longer than {meta['repeat_limit']:.0f} s is not repeated.",
         *(
+            f"- Stopped, then resumed with `{r['command']}` on {r['date']} at revision "
+            f"{r.get('git_commit')}: the measurements made before the stop are kept."
+            for r in meta.get("resumed", [])
+        ),
+        *(
             f"- {_label(name, 'dataset')}: {info.get('stages_reason') or 'some stages only'} "
             f"(stages run: {', '.join(info['stages'])})."
             for name, info in meta["datasets"].items()
