@@ -97,7 +97,12 @@ fn a_users_own_ratings_never_predict_for_them() {
         ],
         3,
     );
-    let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit).unwrap();
+    let f = fit_user_knn(
+        &d.ratings(Feedback::Explicit),
+        Feedback::Explicit,
+        &Exec::parallel(),
+    )
+    .unwrap();
     let m = model(&d, &f, Feedback::Explicit, 5, 1);
     let s = score_pairs(&m, &[0, 1], &[2, 2], &Exec::sequential()).unwrap();
     assert!(s[0].is_nan(), "negative similarity is below min_sim");
@@ -107,7 +112,12 @@ fn a_users_own_ratings_never_predict_for_them() {
 #[test]
 fn centred_vectors_give_back_the_centred_ratings() {
     let d = Data::from_dense(&[vec![Some(4.0), Some(2.0), Some(3.0)]], 3);
-    let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit).unwrap();
+    let f = fit_user_knn(
+        &d.ratings(Feedback::Explicit),
+        Feedback::Explicit,
+        &Exec::parallel(),
+    )
+    .unwrap();
     assert_eq!(f.user_means, Some(vec![3.0]));
     for (p, want) in [1.0, -1.0, 0.0].into_iter().enumerate() {
         let c = f.user_vectors[p] as f64 * f.user_norms[0];
@@ -120,7 +130,7 @@ proptest! {
 
     #[test]
     fn user_similarities_match_exact_cosine(d in data_strategy(10, 12), feedback in feedback_strategy()) {
-        let f = fit_user_knn(&d.ratings(feedback), feedback).unwrap();
+        let f = fit_user_knn(&d.ratings(feedback), feedback, &Exec::parallel()).unwrap();
         for u in 0..d.n_users {
             for v in 0..d.n_users {
                 let (xu, xv) = (dense_vector(&d, &f, u), dense_vector(&d, &f, v));
@@ -139,7 +149,7 @@ proptest! {
         k in 1usize..5,
         min_nbrs in 1usize..3,
     ) {
-        let f = fit_user_knn(&d.ratings(feedback), feedback).unwrap();
+        let f = fit_user_knn(&d.ratings(feedback), feedback, &Exec::parallel()).unwrap();
         let m = model(&d, &f, feedback, k, min_nbrs);
         let (users, items) = all_pairs(&d);
         let walk = score_pairs(&m.with_strategy(UserStrategy::Walk), &users, &items, &Exec::sequential()).unwrap();
@@ -162,7 +172,7 @@ proptest! {
         d in data_strategy(10, 10),
         cands in proptest::collection::vec(-2i32..14, 0..12),
     ) {
-        let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit).unwrap();
+        let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit, &Exec::parallel()).unwrap();
         let m = model(&d, &f, Feedback::Explicit, 3, 1);
         let users: Vec<i32> = (0..d.n_users as i32).collect();
         let recs = recommend(&m, &users, 20, Some(&cands), false, &Exec::sequential()).unwrap();
@@ -180,7 +190,7 @@ proptest! {
 
     #[test]
     fn thread_count_does_not_change_results(d in data_strategy(16, 12), feedback in feedback_strategy()) {
-        let f = fit_user_knn(&d.ratings(feedback), feedback).unwrap();
+        let f = fit_user_knn(&d.ratings(feedback), feedback, &Exec::parallel()).unwrap();
         let m = model(&d, &f, feedback, 3, 1);
         let users: Vec<i32> = (0..d.n_users as i32).collect();
         let (pu, pi) = all_pairs(&d);
@@ -209,7 +219,7 @@ proptest! {
     /// walk to by-target scans part-way through.
     #[test]
     fn switching_mid_walk_gives_the_same_bits(d in data_strategy(60, 40), k in 1usize..6) {
-        let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit).unwrap();
+        let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit, &Exec::parallel()).unwrap();
         let m = model(&d, &f, Feedback::Explicit, k, 1);
         let users: Vec<i32> = (0..d.n_users as i32).collect();
         let walk = recommend(&m.with_strategy(UserStrategy::Walk), &users, 8, None, true, &Exec::sequential()).unwrap();
@@ -250,7 +260,12 @@ fn ranked_scoring_of_every_item_matches_scoring_one_at_a_time() {
     // popular items have many users per word, the rare ones under one
     assert!(*raters.iter().max().unwrap() * 64 > n_users as i64 * 4);
     assert!(*raters.iter().min().unwrap() * 64 < n_users as i64 / 2);
-    let f = fit_user_knn(&d.ratings(Feedback::Explicit), Feedback::Explicit).unwrap();
+    let f = fit_user_knn(
+        &d.ratings(Feedback::Explicit),
+        Feedback::Explicit,
+        &Exec::parallel(),
+    )
+    .unwrap();
     let users: Vec<i32> = (0..n_users as i32).step_by(100).take(12).collect();
     for strategy in [
         UserStrategy::Auto,
@@ -270,6 +285,43 @@ fn ranked_scoring_of_every_item_matches_scoring_one_at_a_time() {
                     "{strategy:?}, user {u}, item {i}"
                 );
             }
+        }
+    }
+}
+
+/// Training builds the item index on the pool, in as many parts as it has
+/// workers (given enough ratings); the model must not depend on that.
+#[test]
+fn training_is_the_same_at_any_thread_count() {
+    let (n_users, n_items) = (1500, 2600);
+    let mut next = seeded(0x9e37_79b9_7f4a_7c15);
+    let rows: Vec<Vec<Option<f32>>> = (0..n_users)
+        .map(|_| {
+            (0..n_items)
+                .map(|i| {
+                    let p = 30 + 3000 / (i + 20);
+                    (next() % 1000 < p as u64).then(|| 0.5 * (1 + next() % 10) as f32)
+                })
+                .collect()
+        })
+        .collect();
+    let d = Data::from_dense(&rows, n_items);
+    assert!(
+        d.indices.len() > 2 << 16,
+        "{} ratings: one part only",
+        d.indices.len()
+    );
+    for feedback in [Feedback::Explicit, Feedback::Implicit] {
+        let fit = |threads| {
+            pool(threads)
+                .install(|| fit_user_knn(&d.ratings(feedback), feedback, &Exec::parallel()))
+        };
+        let one = fit(1).unwrap();
+        for threads in [2, 4] {
+            assert!(
+                fit(threads).unwrap() == one,
+                "{feedback:?}, {threads} threads"
+            );
         }
     }
 }

@@ -35,7 +35,9 @@ pub fn user_knn_fit<'py>(
     } else {
         Feedback::Implicit
     };
-    let f = run_here(py, || fit_user_knn(&ratings, feedback))?;
+    let f = run_on_pool(py, |cancel| {
+        fit_user_knn(&ratings, feedback, &Exec::parallel().with_cancel(cancel))
+    })?;
     Ok((
         f.user_means.map(|m| m.into_pyarray(py)),
         f.user_norms.into_pyarray(py),

@@ -2,8 +2,9 @@
 //! Similarities are not stored; they are computed for each user when scored.
 
 use crate::error::{invalid, Result};
+use crate::exec::Exec;
 use crate::normalize::normalize_segments;
-use crate::sparse::{transpose, Ratings};
+use crate::sparse::{transpose_map_on, Ratings};
 use crate::Feedback;
 
 /// A trained user-kNN model: everything besides the ratings themselves.
@@ -25,8 +26,13 @@ pub struct UserKnnFitted {
     pub item_vectors: Vec<f32>,
 }
 
-/// Normalise the user vectors and index them by item. O(nnz).
-pub fn fit_user_knn(ratings: &Ratings<'_>, feedback: Feedback) -> Result<UserKnnFitted> {
+/// Normalise the user vectors and index them by item, O(nnz); the index is
+/// built on the workers of `exec`, and is the same whatever their number.
+pub fn fit_user_knn(
+    ratings: &Ratings<'_>,
+    feedback: Feedback,
+    exec: &Exec<'_>,
+) -> Result<UserKnnFitted> {
     ratings.validate()?;
     let values = ratings.values();
     if feedback == Feedback::Explicit && values.is_none() {
@@ -38,19 +44,21 @@ pub fn fit_user_knn(ratings: &Ratings<'_>, feedback: Feedback) -> Result<UserKnn
         Some(v) => v[p] as f64,
         None => 1.0,
     });
-    let t = transpose(
+    let (item_indptr, item_users, item_vectors) = transpose_map_on(
         ratings.n_users(),
         ratings.n_items(),
         ratings.indptr(),
         ratings.indices(),
+        exec,
+        |p| norm.values[p],
     );
-    let item_vectors = t.source.iter().map(|&p| norm.values[p]).collect();
+    exec.check()?;
     Ok(UserKnnFitted {
         user_means: norm.means,
         user_norms: norm.norms,
         user_vectors: norm.values,
-        item_indptr: t.indptr,
-        item_users: t.indices,
+        item_indptr,
+        item_users,
         item_vectors,
     })
 }
