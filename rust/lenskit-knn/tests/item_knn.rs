@@ -160,28 +160,12 @@ fn cancelled_training_stops_with_cancelled() {
     assert_eq!(err, KnnError::Cancelled);
 }
 
-/// Ratings large enough that training splits its transpose, its rows and
-/// its output over several parts, tasks and blocks.
-fn large_data() -> Data {
-    let (n_users, n_items) = (1500, 2600);
-    let mut next = seeded(0x2545_f491_4f6c_dd1d);
-    let rows: Vec<Vec<Option<f32>>> = (0..n_users)
-        .map(|_| {
-            (0..n_items)
-                .map(|i| {
-                    // popular low-numbered items, as in real data
-                    let p = 30 + 3000 / (i + 20);
-                    (next() % 1000 < p as u64).then(|| 0.5 * (1 + next() % 10) as f32)
-                })
-                .collect()
-        })
-        .collect();
-    Data::from_dense(&rows, n_items)
-}
+/// The seed of the large data set these tests share.
+const LARGE_SEED: u64 = 0x2545_f491_4f6c_dd1d;
 
 #[test]
 fn large_training_is_the_same_at_any_thread_count() {
-    let d = large_data();
+    let d = large_data(LARGE_SEED);
     assert!(d.indices.len() > 2 << 16, "{} ratings", d.indices.len());
     assert!(d.n_items > 2048, "one training block only");
     for feedback in [Feedback::Explicit, Feedback::Implicit] {
@@ -203,7 +187,7 @@ fn large_training_is_the_same_at_any_thread_count() {
 /// row whole. The two must agree bit for bit.
 #[test]
 fn mirrored_training_matches_whole_rows() {
-    let d = large_data();
+    let d = large_data(LARGE_SEED);
     // training mirrors when the multiply-adds (the sum of every user's
     // rating count squared) are at least the item pairs
     let multiply_adds: usize = d
@@ -239,7 +223,7 @@ fn mirrored_training_matches_whole_rows() {
 
 #[test]
 fn implicit_training_ignores_rating_values() {
-    let d = large_data();
+    let d = large_data(LARGE_SEED);
     let opts = ItemKnnOptions {
         feedback: Feedback::Implicit,
         min_sim: 1e-6,

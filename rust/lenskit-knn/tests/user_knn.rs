@@ -293,19 +293,7 @@ fn ranked_scoring_of_every_item_matches_scoring_one_at_a_time() {
 /// workers (given enough ratings); the model must not depend on that.
 #[test]
 fn training_is_the_same_at_any_thread_count() {
-    let (n_users, n_items) = (1500, 2600);
-    let mut next = seeded(0x9e37_79b9_7f4a_7c15);
-    let rows: Vec<Vec<Option<f32>>> = (0..n_users)
-        .map(|_| {
-            (0..n_items)
-                .map(|i| {
-                    let p = 30 + 3000 / (i + 20);
-                    (next() % 1000 < p as u64).then(|| 0.5 * (1 + next() % 10) as f32)
-                })
-                .collect()
-        })
-        .collect();
-    let d = Data::from_dense(&rows, n_items);
+    let d = large_data(0x9e37_79b9_7f4a_7c15);
     assert!(
         d.indices.len() > 2 << 16,
         "{} ratings: one part only",

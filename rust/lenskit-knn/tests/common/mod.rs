@@ -18,6 +18,26 @@ pub fn seeded(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// Ratings of 1,500 users and 2,600 items (about 140,000), skewed to
+/// popular low-numbered items as real data is, from `seed`: enough that
+/// training splits its transpose, its rows and its output over several
+/// parts, tasks and blocks.
+pub fn large_data(seed: u64) -> Data {
+    let (n_users, n_items) = (1500, 2600);
+    let mut next = seeded(seed);
+    let rows: Vec<Vec<Option<f32>>> = (0..n_users)
+        .map(|_| {
+            (0..n_items)
+                .map(|i| {
+                    let p = 30 + 3000 / (i + 20);
+                    (next() % 1000 < p as u64).then(|| 0.5 * (1 + next() % 10) as f32)
+                })
+                .collect()
+        })
+        .collect();
+    Data::from_dense(&rows, n_items)
+}
+
 /// An owned rating matrix in CSR form.
 #[derive(Clone, Debug)]
 pub struct Data {
