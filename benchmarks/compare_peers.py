@@ -106,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         if not saved.is_file():
             _parser().error(f"--resume: no results.json in {args.resume}")
         used = argv if argv is not None else sys.argv[1:]
-        return driver.resume(json.loads(saved.read_text()), args.resume.resolve(), used)
+        try:
+            return driver.resume(json.loads(saved.read_text()), args.resume.resolve(), used)
+        except ValueError as exc:
+            _parser().error(f"--resume {args.resume}: {exc}")
     if args.smoke:
         systems, datasets, reps = [SYSTEMS[OURS]], [SMOKE_DATASET], min(args.reps, 2)
         out = args.out or BENCH_DIR / "results" / "smoke"

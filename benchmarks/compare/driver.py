@@ -18,17 +18,7 @@ from typing import Any
 
 from . import crosscheck, docs_page, machine, report, runner
 from .datasets import DatasetFiles, write_dataset
-from .plan import (
-    DATASETS,
-    OURS,
-    SMOKE_DATASET,
-    SYSTEMS,
-    TASKS,
-    TOP_N,
-    DatasetSpec,
-    SystemSpec,
-    Task,
-)
+from .plan import OURS, SYSTEMS, TASKS, TOP_N, DatasetSpec, SystemSpec, Task, dataset_spec
 
 LENSKIT_PEERS = ("lenskit-2025.8.1", "lenskit-2026.4.0")
 SMOKE_BANDWIDTH_BYTES = 64 * 1024 * 1024
@@ -124,18 +114,27 @@ def _measure(config: RunConfig, files: dict[str, DatasetFiles], results: dict[st
 
 
 def resume(results: dict[str, Any], out: Path, argv: list[str]) -> int:
-    """Continue a stopped run in ``out`` with the settings it started with."""
+    """Continue a stopped run in ``out`` with the settings it started with.
+
+    Raises ValueError when the saved run names a data set, task or system
+    this version of the benchmark does not know.
+    """
     meta = results["meta"]
     available = [n for n, info in meta["systems"].items() if info["available"]]
+    unknown = (
+        [n for n in meta["datasets"] if dataset_spec(n) is None]
+        + [n for n in meta["tasks"] if n not in TASKS]
+        + [n for n in available if n not in SYSTEMS]
+    )
+    if unknown:
+        raise ValueError(f"the saved run names what this benchmark does not know: {unknown}")
     config = RunConfig(
         command=meta["command"],
-        datasets=[
-            SMOKE_DATASET if n == SMOKE_DATASET.name else DATASETS[n] for n in meta["datasets"]
-        ],
+        datasets=[spec for n in meta["datasets"] if (spec := dataset_spec(n)) is not None],
         tasks=task_list(meta["tasks"]),
         systems=[SYSTEMS[n] for n in available],
         threads=meta["threads"],
-        reps=meta.get("reps_requested", meta["reps"]),
+        reps=meta["reps"],
         out=out,
         timeout=meta["timeout"],
         repeat_limit=meta["repeat_limit"],
@@ -151,17 +150,10 @@ def resume(results: dict[str, Any], out: Path, argv: list[str]) -> int:
             "git_dirty": info.get("git_dirty"),
         }
     )
-    meta["reps"] = config.reps
-    meta.pop("reps_requested", None)
     results.pop("crosscheck", None)
     started = time.perf_counter()
     files = {d.name: write_dataset(d, out / "data" / d.name) for d in config.datasets}
-    _measure(config, files, results)
-    results["crosscheck"] = crosscheck_run(results, out)
-    meta["elapsed_seconds"] = meta.get("elapsed_seconds", 0.0) + time.perf_counter() - started
-    _save(results, out)
-    write_outputs(results, out, config.update_docs)
-    return _status(results)
+    return _measure_and_report(config, files, results, started)
 
 
 def crosscheck_run(results: dict[str, Any], out: Path) -> dict[str, list[dict[str, Any]]]:
@@ -237,9 +229,17 @@ def run(config: RunConfig) -> int:
         },
         "measurements": [],
     }
+    return _measure_and_report(config, files, results, started)
+
+
+def _measure_and_report(
+    config: RunConfig, files: dict[str, DatasetFiles], results: dict[str, Any], started: float
+) -> int:
+    """Measure what ``results`` lacks, cross-check, save and write the outputs."""
     _measure(config, files, results)
     results["crosscheck"] = crosscheck_run(results, config.out)
-    results["meta"]["elapsed_seconds"] = time.perf_counter() - started
+    meta = results["meta"]
+    meta["elapsed_seconds"] = meta.get("elapsed_seconds", 0.0) + time.perf_counter() - started
     _save(results, config.out)
     write_outputs(results, config.out, config.update_docs)
     return _status(results)

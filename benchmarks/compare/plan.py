@@ -55,6 +55,11 @@ DATASETS: dict[str, DatasetSpec] = {
 SMOKE_DATASET = DatasetSpec("smoke", "synthetic smoke (5k)", 250, 150, 5_000, seed=7)
 
 
+def dataset_spec(name: str) -> DatasetSpec | None:
+    """The data set a saved run calls ``name`` (the smoke set included), or None."""
+    return SMOKE_DATASET if name == SMOKE_DATASET.name else DATASETS.get(name)
+
+
 @dataclass(frozen=True)
 class Task:
     """One algorithm configuration and the stages measured for it."""

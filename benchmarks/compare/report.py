@@ -11,7 +11,7 @@ from typing import Any
 
 from . import analysis
 from .analysis import Stat
-from .plan import DATASETS, SMOKE_DATASET, SYSTEMS, TASKS
+from .plan import SYSTEMS, TASKS, dataset_spec
 
 
 def _seconds(value: float) -> str:
@@ -33,7 +33,7 @@ def _label(name: str, kind: str) -> str:
         return SYSTEMS[name].label if name in SYSTEMS else name
     if kind == "task":
         return TASKS[name].label if name in TASKS else name
-    spec = DATASETS.get(name) or (SMOKE_DATASET if name == SMOKE_DATASET.name else None)
+    spec = dataset_spec(name)
     return spec.label if spec else name
 
 
