@@ -57,15 +57,20 @@ where
     T: Send,
     F: FnOnce(&AtomicBool) -> Result<T, KnnError> + Send,
 {
-    ensure_pool();
+    ensure_pool()?;
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<Outcome<T>>(1);
     std::thread::scope(|scope| {
         let flag = &cancel;
-        scope.spawn(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(|| work(flag)));
-            let _ = tx.send(outcome);
-        });
+        std::thread::Builder::new()
+            .name("lenskit-driver".into())
+            .spawn_scoped(scope, move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| work(flag)));
+                let _ = tx.send(outcome);
+            })
+            .map_err(|err| {
+                PyRuntimeError::new_err(format!("could not start a thread for the kernel: {err}"))
+            })?;
         let mut rx = rx;
         loop {
             let (received, back) = py.detach(move || (rx.recv_timeout(SIGNAL_POLL), rx));

@@ -38,11 +38,13 @@ def init_thread_pool(threads: int) -> bool:
     """Build the global Rayon pool with ``threads`` threads (at least 1).
 
     Returns True if this call built it, False if it already existed; the
-    pool is never resized.
+    pool is never resized.  Raises RuntimeError if the pool could not start
+    (its threads could not be created), now or at an earlier attempt; every
+    parallel kernel then raises the same error instead of running.
     """
 
 def thread_count() -> int:
-    """Threads in the global Rayon pool, or 0 if it is not built yet."""
+    """Threads in the global Rayon pool, or 0 if it is not built (or could not start)."""
 
 def item_knn_fit(
     shape: tuple[int, int],

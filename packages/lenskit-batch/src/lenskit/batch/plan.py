@@ -28,7 +28,7 @@ class RunPlan:
         jobs_source: why that many jobs (a phrase such as ``"argument n_jobs"``).
         runner_source: why this runner.
         ray_address: the Ray cluster to attach to; None starts a local one.
-        settings: the resolved settings in force, with ``num_batch_jobs = jobs``.
+        settings: the resolved settings for this run (arguments applied).
     """
 
     runner: RunnerKind
@@ -40,7 +40,7 @@ class RunPlan:
 
     def worker_env(self) -> dict[str, str]:
         """Environment for one of *jobs* worker processes, so they share the CPUs."""
-        return self.settings.env_vars(per_worker=True)
+        return self.settings.per_worker_env_vars()
 
     def describe(self) -> str:
         """One line for logs and the CLI summary."""
@@ -75,30 +75,20 @@ def plan_run(
 
     in_force = get_parallel_config()
     settings = in_force if settings is None else settings.resolve_defaults()
-    cpus = settings.num_cpus or 1
-
-    if use_ray is None:
-        ray = settings.use_ray
-        runner_source = f"use_ray: {settings.source_of('use_ray')}"
-    else:
-        ray = use_ray
-        runner_source = "argument use_ray"
-
+    arguments: dict[str, object] = {}
+    if use_ray is not None:
+        arguments["use_ray"] = use_ray
     if n_jobs is not None:
         if n_jobs == 0 or n_jobs < -1:
             raise ValueError(f"n_jobs must be a positive number or -1 (all CPUs), not {n_jobs}")
-        jobs = cpus if n_jobs == -1 else n_jobs
-        jobs_source = "argument n_jobs" + (f" (-1 = {cpus} CPUs)" if n_jobs == -1 else "")
-    else:
-        source = settings.source_of("num_batch_jobs")
-        if ray and not settings.use_ray and source.kind == "derived":
-            # The derived default assumed no Ray; with Ray asked for by argument,
-            # the settings' own rule gives one job per thread.
-            jobs = settings.num_threads or cpus
-            jobs_source = "num_threads, because Ray was requested"
-        else:
-            jobs = settings.num_batch_jobs or 1
-            jobs_source = str(source)
+        arguments["num_batch_jobs"] = n_jobs
+    if arguments:
+        # The resolver derives again what followed from the old values (Ray's job count).
+        settings = settings.overridden({"num_batch_jobs": "n_jobs"}, **arguments)
+    ray = settings.use_ray
+    runner_source = f"use_ray: {settings.source_of('use_ray')}"
+    jobs = settings.num_batch_jobs
+    jobs_source = str(settings.source_of("num_batch_jobs"))
 
     if ray:
         kind: RunnerKind = "ray"
@@ -116,5 +106,5 @@ def plan_run(
         jobs_source=jobs_source,
         runner_source=runner_source,
         ray_address=address if ray else None,
-        settings=settings.model_copy(update={"num_batch_jobs": jobs}),
+        settings=settings,
     )

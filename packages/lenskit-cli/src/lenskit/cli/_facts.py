@@ -2,7 +2,8 @@
 
 Gathering is kept apart from rendering so the same facts print as tables,
 as text or as the JSON document scripts and bug reports rely on.  Library
-versions come from installed metadata: torch and ray are never imported.
+versions come from installed metadata; ray is never imported, and torch only
+for ``--full``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import sys
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from importlib.util import find_spec
+from pathlib import Path
 
 from lenskit.config import (
     BLAS_THREAD_VARS,
     LenskitSettings,
     configuration_search_path,
+    misspelt_tables,
     resolved_settings,
     unknown_env_vars,
 )
 from lenskit.parallel import CpuFacts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 LENSKIT_DISTRIBUTIONS = (
     "lenskit-config",
@@ -85,11 +88,31 @@ class CpuReport:
     cgroup_cpus: int | None
     cgroup_file: str | None
     python_cpu_count: int | None
-    lk_num_cpus: int | None
-    detected: int
     effective: int
     limited_by: str
     notes: list[str]
+
+
+@dataclass
+class SystemReport:
+    processor: str | None
+    cpu_frequency_mhz: float | None
+    memory_total: int | None
+    memory_available: int | None
+
+
+@dataclass
+class RayReport:
+    installed: bool
+    active: bool
+    address: str | None
+
+
+@dataclass
+class TorchReport:
+    version: str
+    backends: dict[str, str]
+    devices: list[dict[str, object]]
 
 
 @dataclass
@@ -132,13 +155,16 @@ class DoctorFacts:
     libraries: dict[str, str | None]
     blas: list[ThreadPool]
     openmp: list[ThreadPool]
+    system: SystemReport
     cpus: CpuReport
     settings: dict[str, dict[str, SettingReport]]
-    total_threads: int
+    peak_threads: int
     config: ConfigReport
     environment: dict[str, str]
     backends: list[BackendReport]
+    ray: RayReport
     warnings: list[str]
+    torch: TorchReport | None = None
     installed_packages: dict[str, str] | None = None
     paths: PathsReport | None = None
 
@@ -210,8 +236,6 @@ def cpu_report(facts: CpuFacts) -> CpuReport:
         cgroup_cpus=facts.cgroup_cpus,
         cgroup_file=None if facts.cgroup is None else str(facts.cgroup.file),
         python_cpu_count=facts.python_cpu_count,
-        lk_num_cpus=facts.override,
-        detected=facts.detected,
         effective=facts.effective,
         limited_by=facts.limited_by,
         notes=list(facts.notes),
@@ -222,8 +246,7 @@ def settings_report(settings: LenskitSettings) -> dict[str, dict[str, SettingRep
     """Resolved value and source of every setting, by table then name."""
     report: dict[str, dict[str, SettingReport]] = {}
     for row in resolved_settings(settings):
-        table = ".".join(row.spec.table)
-        report.setdefault(table, {})[row.spec.name] = SettingReport(
+        report.setdefault("parallel", {})[row.spec.name] = SettingReport(
             value=row.value,
             source=str(row.source),
             kind=row.source.kind,
@@ -242,13 +265,21 @@ def config_report(settings: LenskitSettings) -> ConfigReport:
 
 
 def environment_report() -> dict[str, str]:
-    """``LK_*`` and thread-count variables that are set, sorted by name."""
-    names = [name for name in os.environ if name.startswith("LK_") or name in THREAD_ENV_VARS]
+    """``LK_*`` and thread-count variables the user set (not those lenskit exported)."""
+    from lenskit.config._resolve import BLAS_THREAD_VARS as EXPORTED, user_blas_env
+
+    user = user_blas_env()
+    names = [
+        name
+        for name in os.environ
+        if (name.startswith("LK_") or name in THREAD_ENV_VARS)
+        and (name not in EXPORTED or name in user)
+    ]
     return {name: os.environ[name] for name in sorted(names)}
 
 
 def backend_reports() -> list[BackendReport]:
-    """Every registered parallel backend, described without configuring it."""
+    """Every registered parallel backend, described as the settings in force left it."""
     from lenskit.parallel import load_backends
 
     reports: list[BackendReport] = []
@@ -279,18 +310,88 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda item: item[0].lower()))
 
 
+def system_report() -> SystemReport:
+    """Processor model, clock and memory, from ``/proc/cpuinfo`` and psutil (when installed)."""
+    processor = _cpuinfo_field("model name") or platform.processor() or None
+    frequency = total = available = None
+    try:
+        import psutil
+    except ImportError:
+        pass
+    else:
+        freq = psutil.cpu_freq()
+        frequency = (freq.max or freq.current) if freq is not None else None
+        memory = psutil.virtual_memory()
+        total, available = int(memory.total), int(memory.available)
+    if frequency is None and (mhz := _cpuinfo_field("cpu MHz")):
+        frequency = float(mhz)
+    return SystemReport(processor, frequency or None, total, available)
+
+
+def _cpuinfo_field(name: str) -> str | None:
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == name:
+            return value.strip()
+    return None
+
+
+def ray_report(settings: LenskitSettings) -> RayReport:
+    """Whether Ray is installed and connected here, found without importing it."""
+    ray = sys.modules.get("ray")
+    active = bool(ray is not None and getattr(ray, "is_initialized", lambda: False)())
+    address = settings.parallel.ray_address or os.environ.get("RAY_ADDRESS") or None
+    return RayReport(find_spec("ray") is not None, active, address)
+
+
+def torch_report() -> TorchReport | None:
+    """PyTorch's compute backends and devices, importing torch (only for ``--full``)."""
+    if find_spec("torch") is None:
+        return None
+    import torch
+
+    backends = {"cpu": str(torch.backends.cpu.get_cpu_capability())}
+    for name, module in (
+        ("cuda", torch.cuda),
+        ("mkl", torch.backends.mkl),
+        ("mps", torch.backends.mps),
+    ):
+        if module.is_available():
+            backends[name] = "available"
+        else:
+            built = getattr(module, "is_built", lambda: False)()
+            backends[name] = "unavailable" if built else "absent"
+    devices: list[dict[str, object]] = []
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            devices.append(
+                {
+                    "device": f"cuda:{index}",
+                    "name": props.name,
+                    "capability": f"{props.major}.{props.minor}",
+                    "memory": int(props.total_memory),
+                }
+            )
+    return TorchReport(str(torch.__version__), backends, devices)
+
+
 def gather(
-    settings: LenskitSettings, *, packages: bool = False, paths: bool = False
+    settings: LenskitSettings, *, packages: bool = False, paths: bool = False, full: bool = False
 ) -> DoctorFacts:
-    """Collect the whole report for *settings* (raises `ConfigError` on a bad setting)."""
+    """Collect the whole report for *settings*, whose parallel settings are in force."""
     from lenskit.parallel import cpu_facts, parallel_warnings
 
-    parallel = settings.parallel.resolve_defaults()
+    parallel = settings.parallel
     backends = backend_reports()
     facts = cpu_facts()
     cpus = cpu_report(facts)
     warnings = parallel_warnings(parallel, cpus=facts)
-    warnings += unknown_env_vars()
+    warnings += unknown_env_vars() + misspelt_tables(settings)
     warnings += [
         f"parallel backend {b.name!r} ({b.target}): {b.error}" for b in backends if b.error
     ]
@@ -302,13 +403,16 @@ def gather(
         libraries={name: distribution_version(name) for name in LIBRARIES},
         blas=[pool for pool in pools if pool.user_api == "blas"],
         openmp=[pool for pool in pools if pool.user_api == "openmp"],
+        system=system_report(),
         cpus=cpus,
         settings=settings_report(settings),
-        total_threads=parallel.total_threads,
+        peak_threads=parallel.peak_threads,
         config=config_report(settings),
         environment=environment_report(),
         backends=backends,
+        ray=ray_report(settings),
         warnings=warnings,
-        installed_packages=installed_packages() if packages else None,
-        paths=PathsReport(sys_path=list(sys.path)) if paths else None,
+        torch=torch_report() if full else None,
+        installed_packages=installed_packages() if packages or full else None,
+        paths=PathsReport(sys_path=list(sys.path)) if paths or full else None,
     )

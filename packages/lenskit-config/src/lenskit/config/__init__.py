@@ -1,13 +1,13 @@
-"""LensKit settings: one declaration, read from defaults, files, the environment and arguments.
+"""LensKit settings: one declaration, read from defaults, the environment, files and arguments.
 
-Sources, highest priority first: explicit arguments, ``LK_*`` environment
-variables, ``lenskit.local.toml``, ``lenskit.toml``, defaults.  Every value
-remembers its source (`ValueSource`); bad values raise `ConfigError` with a
-one-line message.
+The names are LensKit 2026.4's.  Sources, highest priority first: explicit
+arguments, ``LK_*`` environment variables, ``lenskit.local.toml``,
+``lenskit.toml`` (files only when `configure` reads them), defaults.  Every
+value remembers its source (`ValueSource`); bad values raise `ConfigError`
+with a one-line message.
 
-Importing this package is cheap: the pydantic-based settings classes load on
-first use of their names, so ``lenskit --help`` or ``import lenskit.knn`` do
-not pay for them.
+Importing this package is cheap: the pydantic-based names load on first use,
+so ``lenskit --help`` or ``import lenskit.knn`` do not pay for them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from lenskit.config._errors import ConfigError
+from lenskit.config._global import lenskit_config
 from lenskit.config._locate import (
     CONFIG_FILE,
     LOCAL_CONFIG_FILE,
@@ -25,31 +26,55 @@ from lenskit.config._locate import (
 from lenskit.config._source import ValueSource
 
 if TYPE_CHECKING:
-    from lenskit.config._global import configure, lenskit_config, load_settings
-    from lenskit.config._lenskit import LenskitSettings
-    from lenskit.config._parallel import BLAS_THREAD_VARS, ParallelSettings
+    from lenskit.config._configure import configure, reconfigure
     from lenskit.config._reference import (
         ResolvedSetting,
         SettingSpec,
+        misspelt_tables,
         reference_table,
         resolved_settings,
         setting_specs,
         unknown_env_vars,
     )
+    from lenskit.config._resolve import BLAS_THREAD_VARS
+    from lenskit.config._settings import (
+        LenskitSettings,
+        MachineSettings,
+        ParallelSettings,
+        PowerQueries,
+        PrometheusSettings,
+        RandomSettings,
+        TuneSettings,
+    )
 
 _LAZY = {
-    "ParallelSettings": "lenskit.config._parallel",
-    "BLAS_THREAD_VARS": "lenskit.config._parallel",
-    "LenskitSettings": "lenskit.config._lenskit",
-    "configure": "lenskit.config._global",
-    "lenskit_config": "lenskit.config._global",
-    "load_settings": "lenskit.config._global",
-    "SettingSpec": "lenskit.config._reference",
-    "ResolvedSetting": "lenskit.config._reference",
-    "setting_specs": "lenskit.config._reference",
-    "resolved_settings": "lenskit.config._reference",
-    "reference_table": "lenskit.config._reference",
-    "unknown_env_vars": "lenskit.config._reference",
+    "configure": "_configure",
+    "reconfigure": "_configure",
+    "BLAS_THREAD_VARS": "_resolve",
+    **dict.fromkeys(
+        [
+            "LenskitSettings",
+            "MachineSettings",
+            "ParallelSettings",
+            "PowerQueries",
+            "PrometheusSettings",
+            "RandomSettings",
+            "TuneSettings",
+        ],
+        "_settings",
+    ),
+    **dict.fromkeys(
+        [
+            "ResolvedSetting",
+            "SettingSpec",
+            "misspelt_tables",
+            "reference_table",
+            "resolved_settings",
+            "setting_specs",
+            "unknown_env_vars",
+        ],
+        "_reference",
+    ),
 }
 
 __all__ = [
@@ -58,15 +83,21 @@ __all__ = [
     "LOCAL_CONFIG_FILE",
     "ConfigError",
     "LenskitSettings",
+    "MachineSettings",
     "ParallelSettings",
+    "PowerQueries",
+    "PrometheusSettings",
+    "RandomSettings",
     "ResolvedSetting",
     "SettingSpec",
+    "TuneSettings",
     "ValueSource",
     "configuration_search_path",
     "configure",
     "lenskit_config",
-    "load_settings",
     "locate_configuration_root",
+    "misspelt_tables",
+    "reconfigure",
     "reference_table",
     "resolved_settings",
     "setting_specs",
@@ -78,7 +109,7 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'lenskit.config' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(f"lenskit.config.{module}"), name)
     globals()[name] = value
     return value
 

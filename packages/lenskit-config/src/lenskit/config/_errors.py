@@ -7,8 +7,9 @@ class ConfigError(ValueError):
     """A setting has a value that is not allowed.
 
     The message is one line naming the value, where it came from and what is
-    allowed, e.g. ``LK_NUM_THREADS='abc' (environment): expected a positive
-    integer or -1``.  Command-line tools print it as is and exit with status 1.
+    allowed, e.g. ``LK_NUM_THREADS='abc' (environment): expected 0 (derive), -1
+    or a whole number from 1 to 1024``.  Command-line tools print it as is and
+    exit with status 1.
     """
 
 

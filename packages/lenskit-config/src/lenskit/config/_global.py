@@ -1,57 +1,52 @@
-"""The process-wide settings: loaded once on first use, replaced by `configure`."""
+"""The settings in force in this process: installed by `configure`, else defaults on first use.
+
+`reconfigure` overrides them within a context (a ``with`` block, a thread or
+an asyncio task) without touching the process-wide ones.
+"""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
-from lenskit.config._lenskit import LenskitSettings
-from lenskit.config._sources import LOCATE, config_directory
+if TYPE_CHECKING:
+    from lenskit.config._settings import LenskitSettings
 
 
-class _Current:
-    """Holder of the installed settings (a mutable slot instead of a rebound global)."""
+class _Installed:
+    """Holder of the process-wide settings (a mutable slot instead of a rebound global)."""
 
     settings: LenskitSettings | None = None
 
 
 _lock = threading.Lock()
-_current = _Current()
-
-
-def load_settings(cfg_dir: Path | str | None = None) -> LenskitSettings:
-    """Read settings from *cfg_dir* (or the folder found from the working directory)
-    without installing them."""
-    folder = LOCATE if cfg_dir is None else Path(cfg_dir)
-    with config_directory(folder):
-        return LenskitSettings()
-
-
-def configure(cfg_dir: Path | str | None = None) -> LenskitSettings:
-    """Load settings and make them the process-wide settings.
-
-    *cfg_dir* is the folder holding ``lenskit.toml`` (and optionally
-    ``lenskit.local.toml``); by default it is found with
-    `locate_configuration_root`.  Parallelism already initialised keeps its
-    sizes (`lenskit.parallel.ensure_parallel_init` warns if they now differ).
-    """
-    settings = load_settings(cfg_dir)
-    with _lock:
-        _current.settings = settings
-    return settings
+_installed = _Installed()
+CONTEXT: ContextVar[LenskitSettings | None] = ContextVar("lenskit_settings", default=None)
 
 
 def lenskit_config() -> LenskitSettings:
-    """The process-wide settings, loaded on first use."""
-    settings = _current.settings
+    """The settings in force: from `reconfigure`, `configure`, or else arguments-free defaults
+    and ``LK_*`` variables (no file is read unless `configure` was called)."""
+    settings = CONTEXT.get() or _installed.settings
     if settings is None:
+        from lenskit.config._settings import LenskitSettings
+
         with _lock:
-            if _current.settings is None:
-                _current.settings = load_settings()
-            settings = _current.settings
+            if _installed.settings is None:
+                defaults = LenskitSettings()
+                defaults.finish_setup()
+                _installed.settings = defaults
+            settings = _installed.settings
     return settings
 
 
-def loaded_config() -> LenskitSettings | None:
-    """The process-wide settings if already loaded, without loading them."""
-    return _current.settings
+def installed_config() -> LenskitSettings | None:
+    """The process-wide settings if loaded (ignoring `reconfigure`), without loading them."""
+    return _installed.settings
+
+
+def install(settings: LenskitSettings | None) -> None:
+    """Make *settings* the process-wide settings (None: load defaults again on next use)."""
+    with _lock:
+        _installed.settings = settings

@@ -6,21 +6,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from lenskit.config._errors import suggestion
-from lenskit.config._fields import Allowed, Derivation
-from lenskit.config._lenskit import LenskitSettings
+from lenskit.config._load import kind_of
+from lenskit.config._resolve import resolved_copy, rule_of
+from lenskit.config._settings import LenskitSettings, ParallelSettings
 from lenskit.config._source import ValueSource
-from lenskit.config._tree import leaves
+
+TABLE = "parallel"
+"""The table of settings this toolkit acts on; LensKit's other tables are kept as read."""
 
 
 @dataclass(frozen=True)
 class SettingSpec:
     """One setting as a user meets it: names in each source, what it accepts, its default."""
 
-    path: str
-    table: tuple[str, ...]
     name: str
     env_var: str
     file_key: str
@@ -39,40 +38,35 @@ class ResolvedSetting:
     source: ValueSource
 
 
-def setting_specs(model: type[BaseModel] = LenskitSettings) -> list[SettingSpec]:
-    """Every setting under *model*, in declaration order."""
+def setting_specs() -> list[SettingSpec]:
+    """Every ``[parallel]`` setting, in declaration order."""
+    prefix = str(ParallelSettings.model_config.get("env_prefix", ""))
+    probe = ParallelSettings.model_construct()
     specs: list[SettingSpec] = []
-    for leaf in leaves(model):
-        allowed = next((m.text for m in leaf.field.metadata if isinstance(m, Allowed)), "")
-        derivation = next(
-            (m for m in leaf.field.metadata if isinstance(m, Derivation)), Derivation("")
-        )
+    for name, info in ParallelSettings.model_fields.items():
+        kind = kind_of(ParallelSettings, (name,))
+        rule = rule_of(probe, name)
         specs.append(
             SettingSpec(
-                path=leaf.path,
-                table=leaf.table,
-                name=leaf.name,
-                env_var=leaf.env_var,
-                file_key=leaf.file_key(),
-                allowed=allowed,
-                default=derivation.default,
-                minus_one=derivation.minus_one,
-                description=leaf.field.description or "",
+                name=name,
+                env_var=prefix + name.upper(),
+                file_key=f"[{TABLE}].{name}",
+                allowed=kind.allowed if kind else "",
+                default=rule.default if rule else _toml_text(info.default),
+                minus_one=rule.minus_one_doc if rule else "",
+                description=info.description or "",
             )
         )
     return specs
 
 
 def resolved_settings(settings: LenskitSettings) -> list[ResolvedSetting]:
-    """Every setting's resolved value and source, in declaration order."""
-    resolved = settings.resolve_defaults()
-    rows: list[ResolvedSetting] = []
-    for spec in setting_specs(type(resolved)):
-        owner: object = resolved
-        for part in spec.table:
-            owner = getattr(owner, part)
-        rows.append(ResolvedSetting(spec, getattr(owner, spec.name), resolved.source_of(spec.path)))
-    return rows
+    """Every ``[parallel]`` setting's resolved value and source, in declaration order."""
+    parallel = resolved_copy(settings.parallel)
+    return [
+        ResolvedSetting(spec, getattr(parallel, spec.name), parallel.source_of(spec.name))
+        for spec in setting_specs()
+    ]
 
 
 def reference_table() -> str:
@@ -86,7 +80,7 @@ def reference_table() -> str:
             f"`{spec.file_key}`",
             f"`{spec.env_var}`",
             spec.allowed,
-            spec.default,
+            f"`{spec.default}`" if spec.minus_one or spec.name == "num_cpus" else spec.default,
             spec.minus_one or "(not allowed)",
             spec.description,
         ]
@@ -97,9 +91,35 @@ def reference_table() -> str:
 def unknown_env_vars(environ: Mapping[str, str] | None = None) -> list[str]:
     """Warnings for ``LK_*`` variables no setting reads: settings ignore them, so say so."""
     env = os.environ if environ is None else environ
-    known = [spec.env_var for spec in setting_specs()]
+    known = [spec.env_var for spec in setting_specs()] + ["LK_PROJECT_ROOT"]
+    tables = [f"LK_{name.upper()}" for name in LenskitSettings.model_fields]
     return [
         f"{name} is set but is not a lenskit setting ({suggestion(name, known)})"
         for name in sorted(env)
-        if name.startswith("LK_") and name not in known
+        if name.startswith("LK_")
+        and name not in known
+        and not any(name == t or name.startswith(t + "__") for t in tables)
     ]
+
+
+def misspelt_tables(settings: LenskitSettings) -> list[str]:
+    """Warnings for top-level keys of ``lenskit.toml`` that look like a misspelt table name.
+
+    Other keys are allowed (projects keep their own tables there), so only near
+    misses are reported.
+    """
+    known = list(LenskitSettings.model_fields)
+    found: list[str] = []
+    for key in settings.model_extra or {}:
+        hint = suggestion(key, known)
+        if hint.startswith("did you mean"):
+            found.append(f"lenskit.toml: [{key}] is not a table lenskit reads ({hint})")
+    return found
+
+
+def _toml_text(value: object) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

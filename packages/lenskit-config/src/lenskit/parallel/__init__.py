@@ -1,25 +1,25 @@
-"""Parallelism control: how many CPUs we really have, and sizing every thread pool once.
+"""Parallelism control: sizing every thread pool once, from the resolved settings.
 
-Read like threadpoolctl: a few verbs returning plain data.
+Read like threadpoolctl: a few verbs returning plain data.  The names are
+LensKit 2026.4's, plus diagnostics.
 
 - `effective_cpu_count` / `cpu_facts`: CPUs from the affinity mask, cgroup
-  quotas, ``PYTHON_CPU_COUNT`` and ``LK_NUM_CPUS``.
+  quotas and ``PYTHON_CPU_COUNT``.
 - `ensure_parallel_init` / `init_threading`: size BLAS, PyTorch and every
   backend registered under ``lenskit.parallel.backends``, once per process.
 - `get_parallel_config`: the resolved settings in force.
 - `parallel_warnings`: oversubscription and waste, explained.
 """
 
+from lenskit.config._cgroup import CgroupQuota
+from lenskit.config._machine import CpuFacts, cpu_facts, effective_cpu_count, is_free_threaded
 from lenskit.parallel._backends import (
     BACKEND_GROUP,
     BackendEntry,
     ParallelBackend,
     load_backends,
 )
-from lenskit.parallel._cgroup import CgroupQuota
-from lenskit.parallel._cpus import CpuFacts, cpu_facts, effective_cpu_count
 from lenskit.parallel._diagnose import parallel_warnings
-from lenskit.parallel._gil import is_free_threaded
 from lenskit.parallel._init import (
     ParallelInitWarning,
     ensure_parallel_init,

@@ -1,43 +1,64 @@
-"""Explain settings that oversubscribe or waste the CPUs, as plain sentences for doctor."""
+"""Explain settings that oversubscribe or waste the CPUs, as plain sentences."""
 
 from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING
 
-from lenskit.parallel._cpus import CpuFacts, cpu_facts
-from lenskit.parallel._gil import find_gil_enabling_module, is_free_threaded
+from lenskit.config._machine import CpuFacts, cpu_facts, is_free_threaded
+from lenskit.config._resolve import resolved_copy
+from lenskit.parallel._gil import find_gil_enabling_module
 
 if TYPE_CHECKING:
     from lenskit.config import ParallelSettings
+
+FAR_ABOVE = 4
+"""A thread count more than this many times the CPUs available is warned about everywhere."""
 
 # The counts whose product can oversubscribe; derived values follow upstream's rules, which
 # assume kernels inside batch jobs run on the job's own thread.
 _COUNTS = ("num_batch_jobs", "num_threads", "num_backend_threads")
 
 
+def far_above_cpus(settings: ParallelSettings, cpus: CpuFacts | None = None) -> list[str]:
+    """Counts of threads in this process far above the CPUs it may use (Ray jobs excepted).
+
+    Such threads only wait their turn, and thousands of them make a fit
+    hundreds of times slower; `ensure_parallel_init` warns on every entry point.
+    """
+    r = resolved_copy(settings)
+    available = (cpus or cpu_facts()).effective
+    counts = ["num_threads", "num_backend_threads"] + ([] if r.use_ray else ["num_batch_jobs"])
+    return [
+        f"{name} = {getattr(r, name)} ({r.source_of(name)}) is far above the {available} CPUs "
+        f"this process may use (more than {FAR_ABOVE} x); the extra threads only wait their "
+        f"turn: lower it or leave it at 0 to derive it"
+        for name in counts
+        if getattr(r, name) > FAR_ABOVE * available
+    ]
+
+
 def parallel_warnings(
     settings: ParallelSettings | None = None, *, cpus: CpuFacts | None = None
 ) -> list[str]:
-    """Problems with *settings* (default: the process-wide ones) on these CPUs.
+    """Problems with *settings* (default: those in force) on these CPUs.
 
-    Checks: more threads than CPUs when some count was chosen rather than
-    derived (allowing each batch job's own thread, which mostly waits while
-    its pools work); several batch jobs on a Python with the GIL and without
-    Ray; a cgroup quota below the affinity mask; a free-threaded build whose
-    GIL was turned back on; and a ``num_cpus`` above what the process may use.
+    Checks: counts far above the CPUs; more threads than CPUs when some count
+    was chosen rather than derived (allowing each batch job's own thread,
+    which mostly waits while its pools work); several batch jobs on a Python
+    with the GIL and without Ray; a cgroup quota below the affinity mask; a
+    free-threaded build whose GIL was turned back on; and a ``num_cpus`` above
+    what the process may use.
     """
     if settings is None:
         from lenskit.config import lenskit_config
 
         settings = lenskit_config().parallel
-    if cpus is None:
-        cpus = cpu_facts()
-    r = settings.resolve_defaults()
-    assert r.num_cpus and r.num_threads and r.num_batch_jobs and r.num_backend_threads
-    found: list[str] = []
+    cpus = cpus or cpu_facts()
+    r = resolved_copy(settings)
+    found = far_above_cpus(r, cpus)
 
-    total = r.total_threads
+    total = r.peak_threads
     chosen = [name for name in _COUNTS if r.source_of(name).kind != "derived"]
     if chosen and total - r.num_batch_jobs > r.num_cpus:
         backend = (
@@ -82,9 +103,9 @@ def parallel_warnings(
         )
 
     source = r.source_of("num_cpus")
-    if source.kind != "derived" and r.num_cpus > cpus.detected:
+    if source.kind != "derived" and r.num_cpus > cpus.effective:
         found.append(
-            f"num_cpus = {r.num_cpus} ({source}) is more than the {cpus.detected} CPUs this "
-            f"process may use ({cpus.limited_by if cpus.override is None else 'detected'})"
+            f"num_cpus = {r.num_cpus} ({source}) is more than the {cpus.effective} CPUs this "
+            f"process may use ({cpus.limited_by})"
         )
     return found

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lenskit.config import ConfigError, lenskit_config
+from lenskit.config._global import installed_config
+from lenskit.config._resolve import USER_BLAS_VARS, export_blas_threads, user_blas_env
 from lenskit.parallel._backends import load_backends
+from lenskit.parallel._diagnose import far_above_cpus
 
 if TYPE_CHECKING:
     from lenskit.config import LenskitSettings, ParallelSettings
 
 
 class ParallelInitWarning(RuntimeWarning):
-    """Parallelism was already initialised with other settings, or a pool could not be sized."""
+    """Parallelism was already initialised with other settings, a count is far above the
+    CPUs, or a pool could not be sized."""
 
 
 @dataclass
@@ -39,49 +44,44 @@ _state = _State()
 
 
 def ensure_parallel_init() -> None:
-    """Size every thread pool from the process-wide settings, if not done yet.
+    """Size every thread pool from the settings in force, if not done yet.
 
     Cheap once initialised: call it before any parallel computation.  If
     `lenskit.config.configure` has since installed settings with other sizes,
     warns (`ParallelInitWarning`) once and keeps the pools as they are.
     """
-    from lenskit.config import lenskit_config
-
-    config = lenskit_config()
-    if _state.applied is not None and _state.config_seen is config:
+    installed = installed_config()
+    if _state.applied is not None and (installed is None or installed is _state.config_seen):
         return
+    config = lenskit_config()
     with _lock:
         if _state.applying:
             return
         if _state.applied is None:
-            _apply_locked(config.parallel.resolve_defaults(), config)
+            _apply_locked(config.parallel)
             return
-        previous, _state.config_seen = _state.config_seen, config
-        if previous is not None and previous is not config:
-            _warn_if_different(config.parallel.resolve_defaults())
+        previous, _state.config_seen = _state.config_seen, installed_config()
+        if previous is not None and previous is not _state.config_seen:
+            _warn_if_different(config.parallel)
 
 
-def init_threading(settings: ParallelSettings | None = None) -> None:
-    """Size every thread pool from *settings* (default: the process-wide settings).
+def init_threading(config: ParallelSettings | None = None) -> None:
+    """Size every thread pool from *config* (default: the settings in force), resolved in place.
 
     Only the first initialisation in a process applies; a later call with
     different settings warns (`ParallelInitWarning`).
     """
-    from lenskit.config._global import lenskit_config, loaded_config
-
-    if settings is None:
-        config = lenskit_config()
-        settings = config.parallel
-    else:
-        config = loaded_config()
-    resolved = settings.resolve_defaults()
+    if config is None:
+        config = lenskit_config().parallel
+    config.resolve_defaults()
     with _lock:
         if _state.applying:
             return
         if _state.applied is not None:
-            _warn_if_different(resolved)
+            _warn_if_different(config)
+            _state.config_seen = installed_config()
             return
-        _apply_locked(resolved, config)
+        _apply_locked(config)
 
 
 def get_parallel_config() -> ParallelSettings:
@@ -92,15 +92,18 @@ def get_parallel_config() -> ParallelSettings:
     return applied
 
 
-def _apply_locked(resolved: ParallelSettings, config: LenskitSettings | None) -> None:
+def _apply_locked(resolved: ParallelSettings) -> None:
+    resolved.resolve_defaults()
+    for problem in far_above_cpus(resolved):
+        _warn(problem)
     _state.applying = True
     try:
-        _size_blas(resolved)
+        _size_blas(resolved.num_backend_threads)
         _size_torch(resolved)
         _size_backends(resolved)
     finally:
         _state.applying = False
-    _state.config_seen = config
+    _state.config_seen = installed_config()
     # Published last: the lock-free fast path must not see pools that are not sized yet.
     _state.applied = resolved
 
@@ -114,38 +117,44 @@ def _warn_if_different(wanted: ParallelSettings) -> None:
         if getattr(applied, name) != getattr(wanted, name)
     ]
     if changes:
-        warnings.warn(
+        _warn(
             "parallel settings were already applied in this process; ignoring the change ("
             + ", ".join(changes)
-            + "): thread pools are sized once per process",
-            ParallelInitWarning,
-            stacklevel=3,
+            + "): thread pools are sized once per process"
         )
 
 
-def _size_blas(settings: ParallelSettings) -> None:
-    """Limit BLAS pools already loaded, unless the user sized them or asked us not to."""
-    from lenskit.config._parallel import USER_BLAS_VARS
+def _size_blas(threads: int) -> None:
+    """Limit BLAS pools, loaded or not yet, unless the user sized them or asked us not to (-1).
 
-    threads = settings.num_backend_threads
-    if threads is None or threads == -1 or any(var in os.environ for var in USER_BLAS_VARS):
+    Pools that load later read the exported variables; pools already loaded
+    (numpy imported first) are limited through threadpoolctl.
+    """
+    if threads < 1:
         return
-    from threadpoolctl import threadpool_limits
+    export_blas_threads(threads)
+    user = user_blas_env()
+    if any(var in user for var in USER_BLAS_VARS):
+        return
+    if any(name in sys.modules for name in ("numpy", "scipy", "torch")):
+        from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=threads, user_api="blas")
+        threadpool_limits(limits=threads, user_api="blas")
 
 
 def _size_torch(settings: ParallelSettings) -> None:
-    """Size PyTorch's pools when it is installed, without importing it when it is not."""
-    if importlib.util.find_spec("torch") is None:
+    """Size PyTorch's pools when it is installed, without importing it when it is not.
+
+    With -1 backend threads both pools, intra- and inter-op, are left alone.
+    """
+    if settings.num_backend_threads < 1 or importlib.util.find_spec("torch") is None:
         return
     try:
         torch = importlib.import_module("torch")
     except Exception as err:
         _warn(f"PyTorch is installed but failed to import, not sized: {err}")
         return
-    if settings.num_backend_threads is not None and settings.num_backend_threads != -1:
-        torch.set_num_threads(settings.num_backend_threads)
+    torch.set_num_threads(settings.num_backend_threads)
     try:
         torch.set_num_interop_threads(settings.num_threads)
     except RuntimeError as err:
@@ -153,12 +162,16 @@ def _size_torch(settings: ParallelSettings) -> None:
 
 
 def _size_backends(settings: ParallelSettings) -> None:
+    """Size every registered backend; one that cannot start its pool at all (a `ConfigError`)
+    stops initialisation, any other failure is a warning."""
     for entry in load_backends():
         if entry.backend is None:
             _warn(f"parallel backend {entry.name!r} ({entry.target}) not sized: {entry.error}")
             continue
         try:
             entry.backend.configure(settings)
+        except ConfigError:
+            raise
         except Exception as err:
             _warn(
                 f"parallel backend {entry.name!r} failed to configure: {type(err).__name__}: {err}"

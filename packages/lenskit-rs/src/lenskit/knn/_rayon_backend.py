@@ -11,6 +11,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from lenskit import _accel
+from lenskit.config import ConfigError
 
 if TYPE_CHECKING:
     from lenskit.config import ParallelSettings
@@ -22,17 +23,22 @@ class RayonBackend:
     name = "rayon"
 
     def configure(self, settings: ParallelSettings) -> None:
-        """Build the pool with ``settings.num_threads`` threads.
+        """Build the pool with the resolved ``num_threads`` threads.
 
         The pool cannot be resized: if it already runs with another size, warn
-        and keep it.
+        and keep it.  A pool that cannot start (the threads could not be
+        created: memory or thread limits) is a `ConfigError` naming the
+        setting, since nothing parallel can run in this process afterwards.
         """
-        threads = settings.num_threads
-        if threads is None or threads < 1:
-            from lenskit.parallel import effective_cpu_count
-
-            threads = effective_cpu_count()
-        if not _accel.init_thread_pool(threads) and _accel.thread_count() != threads:
+        threads = settings.resolve_defaults().num_threads
+        try:
+            built = _accel.init_thread_pool(threads)
+        except RuntimeError as err:
+            source = settings.source_of("num_threads")
+            raise ConfigError(
+                f"num_threads = {threads} ({source}): {err}; lower num_threads"
+            ) from None
+        if not built and _accel.thread_count() != threads:
             warnings.warn(
                 f"the Rayon pool already has {_accel.thread_count()} threads; "
                 f"cannot resize it to num_threads={threads}",
