@@ -27,7 +27,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("LK_") or name == "PYTHON_CPU_COUNT":
             monkeypatch.delenv(name)
-    monkeypatch.setattr(_global._current, "settings", None)
+    monkeypatch.setattr(_global._installed, "settings", None)
     return root
 
 

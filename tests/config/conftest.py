@@ -46,7 +46,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in list(os.environ):
         if name.startswith("LK_") or name in SETTING_VARS:
             monkeypatch.delenv(name)
-    monkeypatch.setattr(_global._current, "settings", None)
+    monkeypatch.setattr(_global._installed, "settings", None)
     yield root
 
 

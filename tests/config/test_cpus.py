@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lenskit.config import ConfigError
+from lenskit.config import ConfigError, ParallelSettings
 from lenskit.parallel import cpu_facts, effective_cpu_count
 
 AFFINITY: int = (
@@ -175,24 +175,26 @@ def test_python_cpu_count_default_is_ignored(
     assert cpu_facts(tmp_path).python_cpu_count is None
 
 
-def test_lk_num_cpus_overrides_every_limit(
+def test_lk_num_cpus_is_a_setting_not_a_machine_limit(
     tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LK_NUM_CPUS", "64")
     root = v2_tree(tmp_path, "/job", {"job": "100000 100000\n"})
-    facts = cpu_facts(root)
-    assert facts.effective == 64
-    assert facts.detected == 1
-    assert facts.limited_by == "LK_NUM_CPUS"
-    assert effective_cpu_count(root) == 64
+    assert cpu_facts(root).effective == 1
+    assert ParallelSettings().resolve_defaults().num_cpus == 64
 
 
-@pytest.mark.parametrize(("name", "raw"), [("LK_NUM_CPUS", "0"), ("PYTHON_CPU_COUNT", "many")])
-def test_bad_cpu_count_variables_are_refused(
-    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch, name: str, raw: str
+def test_effective_cpu_count_takes_no_arguments_as_in_lenskit(project: Path) -> None:
+    assert effective_cpu_count() == cpu_facts().effective
+
+
+def test_bad_python_cpu_count_is_refused(
+    tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(name, raw)
-    with pytest.raises(ConfigError, match=rf"^{name}='{raw}' \(environment\): expected a positive"):
+    monkeypatch.setenv("PYTHON_CPU_COUNT", "many")
+    with pytest.raises(
+        ConfigError, match=r"^PYTHON_CPU_COUNT='many' \(environment\): expected a positive"
+    ):
         cpu_facts(tmp_path)
 
 

@@ -26,8 +26,6 @@ def machine(cpus: int, *, affinity: int | None = None, quota: float | None = Non
         affinity=mask,
         cgroup=cgroup,
         python_cpu_count=None,
-        override=None,
-        detected=cpus,
         effective=cpus,
         limited_by="affinity mask",
     )

@@ -170,7 +170,7 @@ def test_a_later_init_with_the_same_settings_is_silent(run_python: RunPython) ->
     assert out["same"] == []
 
 
-def test_ensure_warns_once_when_configure_changed_the_settings(run_python: RunPython) -> None:
+def test_configure_after_init_warns_once_about_the_change(run_python: RunPython) -> None:
     out = run_json(
         run_python,
         WARNINGS_OF
@@ -181,8 +181,7 @@ def test_ensure_warns_once_when_configure_changed_the_settings(run_python: RunPy
 
     ensure_parallel_init()
     os.environ["LK_NUM_THREADS"] = "1"
-    configure()
-    twice = caught(lambda: (ensure_parallel_init(), ensure_parallel_init()))
+    twice = caught(lambda: (configure(), ensure_parallel_init(), ensure_parallel_init()))
     print(json.dumps({"twice": twice}))
     """,
         LK_NUM_THREADS="3",
@@ -302,3 +301,101 @@ def test_broken_backends_warn_and_the_others_are_still_sized(
     assert "'crashing' (crashing:BACKEND) not sized: failed to load: RuntimeError: boom" in joined
     assert "'failing' failed to configure: OSError: no pool for you" in joined
     assert len(out["calls"]) == 1  # type: ignore[arg-type]
+
+
+def test_blas_loaded_after_init_is_sized_too(run_python: RunPython) -> None:
+    out = run_json(
+        run_python,
+        """
+        import json, sys
+        from lenskit.parallel import ensure_parallel_init
+
+        ensure_parallel_init()
+        assert "numpy" not in sys.modules
+        import numpy
+        from threadpoolctl import threadpool_info
+        print(json.dumps({"blas": [p["num_threads"] for p in threadpool_info()
+                                   if p["user_api"] == "blas"]}))
+        """,
+        LK_NUM_CPUS="2",
+        LK_NUM_BACKEND_THREADS="1",
+    )
+    assert out["blas"]
+    assert set(out["blas"]) == {1}  # type: ignore[arg-type]
+
+
+def test_blas_variables_the_user_set_are_kept(run_python: RunPython) -> None:
+    out = run_json(
+        run_python,
+        """
+        import json, os
+        from lenskit.parallel import ensure_parallel_init
+
+        ensure_parallel_init()
+        print(json.dumps({v: os.environ.get(v) for v in
+                          ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}))
+        """,
+        LK_NUM_BACKEND_THREADS="1",
+        OMP_NUM_THREADS="2",
+    )
+    assert out == {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def test_minus_one_backend_threads_leaves_torch_alone_inter_op_included(
+    run_python: RunPython, tmp_path: Path
+) -> None:
+    fake = tmp_path / "fake-torch" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "calls = []\n"
+        "def set_num_threads(n): calls.append(('intra', n))\n"
+        "def set_num_interop_threads(n): calls.append(('interop', n))\n"
+    )
+    out = run_json(
+        run_python,
+        """
+        import json, os, torch
+        from lenskit.parallel import ensure_parallel_init
+
+        ensure_parallel_init()
+        print(json.dumps({"calls": torch.calls, "omp": os.environ.get("OMP_NUM_THREADS")}))
+        """,
+        pythonpath=[fake.parent],
+        LK_NUM_THREADS="2",
+        LK_NUM_BACKEND_THREADS="-1",
+    )
+    assert out == {"calls": [], "omp": None}
+
+
+def test_a_count_far_above_the_cpus_warns_at_init(run_python: RunPython) -> None:
+    out = run_json(
+        run_python,
+        WARNINGS_OF
+        + """
+    from lenskit.parallel import ensure_parallel_init
+
+    print(json.dumps({"warnings": caught(ensure_parallel_init)}))
+    """,
+        LK_NUM_THREADS="64",
+        PYTHON_CPU_COUNT="2",
+    )
+    assert any(
+        w.startswith("num_threads = 64 (environment LK_NUM_THREADS) is far above the 2 CPUs")
+        for w in out["warnings"]  # type: ignore[union-attr]
+    )
+
+
+def test_init_threading_resolves_the_settings_it_is_given_in_place(run_python: RunPython) -> None:
+    out = run_json(
+        run_python,
+        """
+        import json
+        from lenskit.config import ParallelSettings
+        from lenskit.parallel import get_parallel_config, init_threading
+
+        settings = ParallelSettings(num_cpus=4, num_threads=2)
+        init_threading(config=settings)
+        print(json.dumps([settings.num_backend_threads, get_parallel_config() is settings]))
+        """,
+    )
+    assert out == [2, True]  # type: ignore[comparison-overlap]

@@ -6,13 +6,20 @@ from pathlib import Path
 
 import pytest
 
+import json
+import subprocess
+from collections.abc import Callable
+
 from lenskit.config import (
     LenskitSettings,
     ParallelSettings,
     ValueSource,
     configure,
     lenskit_config,
+    reconfigure,
 )
+
+RunPython = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def write(path: Path, text: str) -> Path:
@@ -20,16 +27,27 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def load(folder: Path) -> LenskitSettings:
+    """The settings *folder*'s files give, without putting them in force."""
+    return configure(folder, _set_global=False)  # type: ignore[call-overload]
+
+
 def test_unset_values_come_from_defaults(project: Path) -> None:
-    settings = lenskit_config()
-    assert settings.parallel.num_threads is None
-    assert settings.parallel.source_of("num_threads") == ValueSource("default")
-    assert settings.config_files == ()
+    settings = ParallelSettings()
+    assert settings.num_threads == 0
+    assert settings.source_of("num_threads") == ValueSource("default")
+
+
+def test_library_calls_read_no_file_until_configure(project: Path) -> None:
+    write(project / "lenskit.toml", "[parallel]\nnum_threads = 3\n")
+    assert lenskit_config().config_files == ()
+    assert lenskit_config().parallel.source_of("num_threads").kind == "derived"
+    assert ParallelSettings().num_threads == 0
 
 
 def test_lenskit_toml_overrides_defaults(project: Path) -> None:
     toml = write(project / "lenskit.toml", "[parallel]\nnum_threads = 3\n")
-    settings = lenskit_config()
+    settings = load(project)
     assert settings.parallel.num_threads == 3
     source = settings.parallel.source_of("num_threads")
     assert source == ValueSource("file", f"{toml}:[parallel].num_threads")
@@ -39,7 +57,7 @@ def test_lenskit_toml_overrides_defaults(project: Path) -> None:
 def test_local_toml_overrides_lenskit_toml(project: Path) -> None:
     write(project / "lenskit.toml", "[parallel]\nnum_threads = 3\nnum_batch_jobs = 2\n")
     local = write(project / "lenskit.local.toml", "[parallel]\nnum_threads = 5\n")
-    settings = lenskit_config()
+    settings = load(project)
     assert settings.parallel.num_threads == 5
     assert settings.parallel.source_of("num_threads").detail == f"{local}:[parallel].num_threads"
     assert settings.parallel.num_batch_jobs == 2
@@ -48,13 +66,65 @@ def test_local_toml_overrides_lenskit_toml(project: Path) -> None:
 def test_config_files_are_listed_lowest_priority_first(project: Path) -> None:
     shared = write(project / "lenskit.toml", "[parallel]\n")
     local = write(project / "lenskit.local.toml", "[parallel]\n")
-    assert lenskit_config().config_files == (shared, local)
+    assert load(project).config_files == (shared, local)
+
+
+def test_configure_without_a_folder_reads_the_working_folder(project: Path) -> None:
+    write(project / "lenskit.toml", "[parallel]\nnum_cpus = 3\n")
+    assert configure(_set_global=False).parallel.num_cpus == 3  # type: ignore[call-overload]
+
+
+def test_lenskits_own_tables_load(project: Path) -> None:
+    write(
+        project / "lenskit.toml",
+        'random.seed = 42\nmachine = "local"\n\n[machines.shared]\ndescription = "shared"\n'
+        '[prometheus]\nurl = "http://127.0.0.1:9090"\n[tuning]\njobs = 2\n'
+        '[tuning.defaults]\nmethod = "random"\n[myproject]\nanything = [1, 2]\n',
+    )
+    write(project / "lenskit.local.toml", '[machines.local]\ndescription = "local"\n')
+    settings = load(project)
+    assert settings.random.seed == 42
+    assert set(settings.machines) == {"local", "shared"}
+    assert settings.current_machine is not None
+    assert settings.current_machine.description == "local"
+    assert settings.tuning.jobs == 2
+    assert settings.model_extra == {"myproject": {"anything": [1, 2]}}
+    assert str(settings.source_of("random.seed")).endswith("lenskit.toml [random].seed")
+
+
+def test_tune_jobs_is_copied_to_the_tuning_table(project: Path) -> None:
+    write(project / "lenskit.toml", "[parallel]\ntune_jobs = 3\n")
+    assert load(project).tuning.jobs == 3
+
+
+def test_configure_installs_and_applies_the_settings(run_python: RunPython) -> None:
+    result = run_python(
+        """
+        import json
+        from pathlib import Path
+        from lenskit.config import configure, lenskit_config
+        from lenskit.parallel import get_parallel_config
+        Path("lenskit.toml").write_text("[parallel]\\nnum_threads = 3\\nnum_cpus = 4\\n")
+        settings = configure()
+        print(json.dumps([lenskit_config() is settings, get_parallel_config().num_threads]))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [True, 3]
+
+
+def test_reconfigure_is_in_force_only_inside_its_block(project: Path) -> None:
+    outer = lenskit_config()
+    chosen = LenskitSettings(parallel=ParallelSettings(num_threads=2))
+    with reconfigure(chosen) as inside:
+        assert lenskit_config() is inside is chosen
+    assert lenskit_config() is outer
 
 
 def test_environment_overrides_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "lenskit.local.toml", "[parallel]\nnum_threads = 5\n")
     monkeypatch.setenv("LK_NUM_THREADS", "6")
-    settings = lenskit_config()
+    settings = load(project)
     assert settings.parallel.num_threads == 6
     assert str(settings.parallel.source_of("num_threads")) == "environment LK_NUM_THREADS"
 
@@ -64,11 +134,6 @@ def test_arguments_override_environment(project: Path, monkeypatch: pytest.Monke
     settings = ParallelSettings(num_threads=7)
     assert settings.num_threads == 7
     assert settings.source_of("num_threads") == ValueSource("argument", "num_threads")
-
-
-def test_standalone_parallel_settings_read_the_parallel_table(project: Path) -> None:
-    write(project / "lenskit.toml", "[parallel]\nuse_ray = true\n")
-    assert ParallelSettings().use_ray is True
 
 
 def test_nested_arguments_name_their_table(project: Path) -> None:
@@ -101,14 +166,13 @@ def test_nested_table_does_not_reread_the_environment(
     assert settings.parallel.source_of("num_backend_threads").kind == "environment"
 
 
-def test_configure_reads_the_given_folder_and_installs_it(project: Path, tmp_path: Path) -> None:
+def test_configure_reads_the_given_folder(project: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     write(elsewhere / "lenskit.toml", "[parallel]\nnum_cpus = 3\n")
-    installed = configure(elsewhere)
-    assert installed.parallel.num_cpus == 3
-    assert installed.config_root == elsewhere
-    assert lenskit_config() is installed
+    loaded = load(elsewhere)
+    assert loaded.parallel.num_cpus == 3
+    assert loaded.config_root == elsewhere
 
 
 def test_unknown_field_for_source_of_names_the_nearest(project: Path) -> None:

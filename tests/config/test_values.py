@@ -1,4 +1,4 @@
-"""The value parsers accept exactly what the docs promise, from text and from TOML values."""
+"""The kinds of value accept exactly what the docs promise, from text and from TOML values."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lenskit.config._values import (
-    parse_boolean,
-    parse_count_or_all,
-    parse_positive_int,
-    parse_text,
-)
+from lenskit.config._values import BOOLEAN, COUNT, CPUS, JOBS, MAX_COUNT, TEXT
 
 TRUE_WORDS = ["true", "yes", "1"]
 FALSE_WORDS = ["false", "no", "0"]
@@ -23,77 +18,88 @@ def any_case(word: str) -> st.SearchStrategy[str]:
     return st.tuples(*[st.sampled_from([c.lower(), c.upper()]) for c in word]).map("".join)
 
 
-@given(st.integers(min_value=1))
-def test_positive_counts_are_accepted_as_numbers_and_as_text(n: int) -> None:
-    assert parse_positive_int(n) == n
-    assert parse_positive_int(str(n)) == n
-    assert parse_count_or_all(f" {n} ") == n
+@given(st.integers(min_value=0, max_value=MAX_COUNT))
+def test_counts_up_to_the_bound_are_accepted_as_numbers_and_as_text(n: int) -> None:
+    assert COUNT.parse(n) == n
+    assert COUNT.parse(f" {n} ") == n
+    assert CPUS.parse(str(n)) == n
 
 
-@given(st.integers(max_value=0))
-def test_zero_and_negative_cpu_counts_are_refused(n: int) -> None:
-    with pytest.raises(ValueError, match="a positive integer"):
-        parse_positive_int(n)
+def test_zero_means_derive_and_minus_one_is_a_count() -> None:
+    assert COUNT.parse("0") == 0
+    assert COUNT.parse(-1) == -1
 
 
-@given(st.integers(max_value=0).filter(lambda n: n != -1))
-def test_counts_refuse_zero_and_negatives_other_than_minus_one(n: int) -> None:
-    with pytest.raises(ValueError, match=r"a positive integer or -1"):
-        parse_count_or_all(str(n))
+@given(st.integers(min_value=MAX_COUNT + 1))
+def test_counts_above_the_bound_are_refused(n: int) -> None:
+    with pytest.raises(ValueError, match=f"from 1 to {MAX_COUNT}"):
+        COUNT.parse(str(n))
 
 
-def test_minus_one_means_all_for_counts() -> None:
-    assert parse_count_or_all("-1") == -1
-    assert parse_count_or_all(-1) == -1
+@given(st.integers(max_value=-2))
+def test_negative_counts_other_than_minus_one_are_refused(n: int) -> None:
+    with pytest.raises(ValueError, match=r"0 \(derive\), -1 or"):
+        COUNT.parse(n)
+
+
+def test_minus_one_is_no_cpu_count() -> None:
+    with pytest.raises(ValueError, match=r"^0 \(detect\) or a whole number"):
+        CPUS.parse(-1)
+
+
+def test_an_optional_job_count_may_be_unset_but_not_zero() -> None:
+    assert JOBS.parse(None) is None
+    with pytest.raises(ValueError):
+        JOBS.parse(0)
 
 
 @given(st.text().filter(lambda s: re.fullmatch(r"[+-]?[0-9]+", s.strip()) is None))
 def test_text_that_is_not_a_decimal_integer_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="positive integer"):
-        parse_count_or_all(text)
+    with pytest.raises(ValueError, match="whole number"):
+        COUNT.parse(text)
 
 
 @given(st.floats(allow_nan=True))
 def test_floats_are_refused_even_when_whole(value: float) -> None:
     with pytest.raises(ValueError):
-        parse_positive_int(value)
+        CPUS.parse(value)
 
 
 @pytest.mark.parametrize("flag", [True, False])
 def test_booleans_are_not_counts(flag: bool) -> None:
     with pytest.raises(ValueError):
-        parse_count_or_all(flag)
+        COUNT.parse(flag)
 
 
 @given(st.sampled_from(TRUE_WORDS).flatmap(any_case))
 def test_true_words_in_any_case_are_true(word: str) -> None:
-    assert parse_boolean(word) is True
+    assert BOOLEAN.parse(word) is True
 
 
 @given(st.sampled_from(FALSE_WORDS).flatmap(any_case))
 def test_false_words_in_any_case_are_false(word: str) -> None:
-    assert parse_boolean(word) is False
+    assert BOOLEAN.parse(word) is False
 
 
 @given(st.text().filter(lambda s: s.strip().lower() not in {*TRUE_WORDS, *FALSE_WORDS}))
 def test_other_words_are_not_booleans(word: str) -> None:
     with pytest.raises(ValueError, match="a boolean"):
-        parse_boolean(word)
+        BOOLEAN.parse(word)
 
 
 def test_toml_booleans_and_zero_one_are_booleans() -> None:
-    assert parse_boolean(True) is True
-    assert parse_boolean(0) is False
+    assert BOOLEAN.parse(True) is True
+    assert BOOLEAN.parse(0) is False
     with pytest.raises(ValueError):
-        parse_boolean(2)
+        BOOLEAN.parse(2)
 
 
 @given(st.text().filter(lambda s: s.strip() != ""))
 def test_non_blank_text_is_kept_without_surrounding_blanks(text: str) -> None:
-    assert parse_text(text) == text.strip()
+    assert TEXT.parse(text) == text.strip()
 
 
 @given(st.text(alphabet=" \t\n"))
 def test_blank_text_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="non-empty"):
-        parse_text(text)
+        TEXT.parse(text)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, PrivateAttr, ValidationError
 from pydantic_settings import (
@@ -71,6 +71,10 @@ class TrackedSettings(BaseSettings):
     A table inside another settings object (``[parallel]`` of `LenskitSettings`)
     is validated from what the outer object's sources supplied, not read again.
     """
+
+    reads_files: ClassVar[bool] = False
+    """Whether `lenskit.config.configure` reads this model from ``lenskit.toml`` (the whole
+    document, so only the top-level model does)."""
 
     _sources: dict[str, ValueSource] = PrivateAttr(default_factory=dict)
 
@@ -141,7 +145,7 @@ class TrackedSettings(BaseSettings):
             _recorded(env_settings, lambda p: _env(prefix + "__".join(p))),
         ]
         folder = _FOLDER.get()
-        if folder is not None:
+        if folder is not None and getattr(settings_cls, "reads_files", False):
             for name in (LOCAL_CONFIG_FILE, CONFIG_FILE):
                 path = folder / name
                 sources.append(_recorded(lambda p=path: _TomlFile(settings_cls, p)(), _in(path)))

@@ -111,7 +111,7 @@ def misspelt_tables(settings: LenskitSettings) -> list[str]:
     known = list(LenskitSettings.model_fields)
     found: list[str] = []
     for key in settings.model_extra or {}:
-        hint = suggestion(key, known)
+        hint = suggestion(key, known, wrap="[{}]")
         if hint.startswith("did you mean"):
             found.append(f"lenskit.toml: [{key}] is not a table lenskit reads ({hint})")
     return found

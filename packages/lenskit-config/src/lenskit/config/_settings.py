@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from annotated_types import Gt, Le
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
@@ -17,9 +17,9 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import SettingsConfigDict
 from typing_extensions import TypedDict
 
-from lenskit.config import _resolve
 from lenskit.config._errors import ConfigError, bad_value
 from lenskit.config._load import _FOLDER, TrackedSettings, kind_of
+from lenskit.config._resolve import lenskit_env, peak_threads, resolve, worker_env
 from lenskit.config._source import ValueSource
 from lenskit.config._values import BOOLEAN, COUNT, CPUS, JOBS, PROCS, TEXT, Kind, Rule
 
@@ -84,7 +84,7 @@ class ParallelSettings(TrackedSettings):
         Each derived value records the rule and the numbers it came from
         (`source_of`).  Resolving again changes nothing.
         """
-        _resolve.resolve(self)
+        resolve(self)
         return self
 
     @property
@@ -97,15 +97,15 @@ class ParallelSettings(TrackedSettings):
     @property
     def peak_threads(self) -> int:
         """The most threads every layer may run at once: jobs x (threads + backend threads)."""
-        return _resolve.peak_threads(self)
+        return peak_threads(self)
 
     def env_vars(self) -> dict[str, str]:
         """LensKit's child-process environment: the three counts and the BLAS/OpenMP variables."""
-        return _resolve.lenskit_env(self)
+        return lenskit_env(self)
 
     def per_worker_env_vars(self) -> dict[str, str]:
         """Every ``LK_*`` setting for one of ``num_batch_jobs`` workers sharing the CPUs."""
-        return _resolve.worker_env(self)
+        return worker_env(self)
 
     def overridden(self, names: dict[str, str] | None = None, **values: object) -> Self:
         """A resolved copy with *values* given as arguments (named as in *names*).
@@ -172,6 +172,7 @@ class LenskitSettings(TrackedSettings):
     """Everything in ``lenskit.toml``: LensKit's tables, and any other table left as is."""
 
     model_config = SettingsConfigDict(env_prefix="LK_", env_nested_delimiter="__", extra="allow")
+    reads_files: ClassVar[bool] = True
 
     random: RandomSettings = Field(default_factory=RandomSettings)
     parallel: ParallelSettings = Field(default_factory=ParallelSettings)
