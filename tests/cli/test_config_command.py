@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from lenskit.cli import main
-from lenskit.config import _global, lenskit_config, load_settings
+from lenskit.config import LenskitSettings, _global, configure, lenskit_config
 
 LENSKIT = Path(sys.executable).parent / "lenskit"
 
@@ -29,6 +29,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setattr(_global._installed, "settings", None)
     return root
+
+
+def load_settings(folder: Path | None = None) -> LenskitSettings:
+    return configure(folder, _set_global=False)  # type: ignore[call-overload]
 
 
 def config_output(*args: str) -> str:
@@ -50,6 +54,7 @@ def test_output_is_toml_holding_the_resolved_values(project: Path) -> None:
             "num_threads": 4,
             "num_batch_jobs": load_settings().parallel.resolve_defaults().num_batch_jobs,
             "num_backend_threads": 1,
+            "num_procs": 0,
             "use_ray": False,
         }
     }
@@ -70,7 +75,7 @@ def test_comments_name_the_environment_variable(
 
 def test_comments_say_how_defaults_were_derived(project: Path) -> None:
     (project / "lenskit.toml").write_text("[parallel]\nnum_cpus = 8\n")
-    assert line_for(config_output(), "num_threads").endswith("# derived from 8 CPUs")
+    assert line_for(config_output(), "num_threads").endswith("# derived from min(N, 8) (N=8)")
 
 
 def test_unset_values_appear_as_comments(project: Path) -> None:
@@ -98,7 +103,7 @@ def test_json_gives_each_value_with_its_source(
 ) -> None:
     monkeypatch.setenv("LK_USE_RAY", "yes")
     document = json.loads(config_output("--json"))
-    assert document["config"] == {"root": None, "files": []}
+    assert document["config"] == {"root": str(project), "files": []}
     assert document["settings"]["parallel"]["use_ray"] == {
         "value": True,
         "source": "environment LK_USE_RAY",

@@ -29,12 +29,15 @@ JSON_KEYS = {
     "blas",
     "openmp",
     "cpus",
+    "system",
     "settings",
-    "total_threads",
+    "peak_threads",
     "config",
     "environment",
     "backends",
+    "ray",
     "warnings",
+    "torch",
     "installed_packages",
     "paths",
 }
@@ -43,11 +46,13 @@ SECTIONS = [
     "LensKit packages",
     "Libraries",
     "BLAS and OpenMP",
+    "System",
     "CPUs",
     "Parallel settings",
     "Configuration files",
     "Environment",
     "Parallel backends",
+    "Ray",
     "Warnings",
 ]
 
@@ -218,7 +223,8 @@ def test_configuration_error_exits_1_with_one_line(project: Path, bytecode_cache
     result = run_process([str(LENSKIT), "doctor"], project, bytecode_cache, LK_NUM_THREADS="abc")
     assert result.returncode == 1
     assert result.stderr == (
-        "Error: LK_NUM_THREADS='abc' (environment): expected a positive integer or -1\n"
+        "Error: LK_NUM_THREADS='abc' (environment): "
+        "expected 0 (derive), -1 or a whole number from 1 to 1024\n"
     )
     assert result.stdout == ""
 
@@ -237,7 +243,7 @@ def test_backend_that_resolves_to_none_is_a_warning(
     assert any(w.startswith("parallel backend 'ghost'") for w in report["warnings"])
 
 
-def test_backend_facts_come_from_describe(
+def test_backends_are_described_after_the_settings_sized_them(
     project: Path, bytecode_cache: Path, tmp_path: Path
 ) -> None:
     plugins = install_backend(
@@ -246,20 +252,88 @@ def test_backend_facts_come_from_describe(
         """
         class Probe:
             name = "probe"
+            threads = 0
             def configure(self, settings):
-                raise AssertionError("doctor must not configure backends")
+                self.threads = settings.num_threads
             def describe(self):
-                return {"threads": 7, "initialized": False}
+                return {"threads": self.threads, "initialized": self.threads > 0}
         BACKEND = Probe()
         """,
     )
     result = run_process(
-        [str(LENSKIT), "doctor", "--json"], project, bytecode_cache, pythonpath=plugins
+        [str(LENSKIT), "doctor", "--json"],
+        project,
+        bytecode_cache,
+        pythonpath=plugins,
+        LK_NUM_THREADS="3",
     )
     assert result.returncode == 0, result.stderr
-    probe = next(b for b in json.loads(result.stdout)["backends"] if b["name"] == "probe")
-    assert probe["facts"] == {"threads": 7, "initialized": False}
-    assert probe["loaded"] is True
+    backends = {b["name"]: b for b in json.loads(result.stdout)["backends"]}
+    assert backends["probe"]["facts"] == {"threads": 3, "initialized": True}
+    assert backends["probe"]["loaded"] is True
+    assert backends["rayon"]["facts"] == {"threads": 3, "initialized": True}
+
+
+def test_python_dash_m_lenskit_runs_the_command(project: Path, bytecode_cache: Path) -> None:
+    result = run_process(
+        [sys.executable, "-m", "lenskit", "doctor", "--json"], project, bytecode_cache
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["schema_version"] == 2
+
+
+def test_lenskits_name_for_the_group_is_the_same_command() -> None:
+    from lenskit.cli import lenskit
+
+    assert lenskit is main
+
+
+def test_system_facts_are_reported(project: Path) -> None:
+    system = doctor_json()["system"]
+    assert system["processor"]  # type: ignore[index]
+    assert 0 < system["memory_available"] <= system["memory_total"]  # type: ignore[index,operator]
+
+
+def test_ray_state_is_reported_without_connecting(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LK_RAY_ADDRESS", "127.0.0.1:6379")
+    ray = doctor_json()["ray"]
+    assert ray == {
+        "installed": find_spec("ray") is not None,
+        "active": False,
+        "address": "127.0.0.1:6379",
+    }
+
+
+def test_github_output_gets_the_versions(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "github-output"
+    out.write_text("earlier=1\n")
+    result = CliRunner().invoke(main, ["doctor", "--github-output", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "earlier=1"
+    assert f"lenskit_config_version={metadata.version('lenskit-config')}" in lines
+    assert f"numpy_version={metadata.version('numpy')}" in lines
+
+
+def test_github_output_file_comes_from_the_environment_as_in_actions(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "github-output"
+    result = CliRunner().invoke(main, ["doctor"], env={"GITHUB_OUTPUT": str(out)})
+    assert result.exit_code == 0, result.output
+    assert "lenskit_version=" in out.read_text()
+
+
+def test_full_report_adds_packages_paths_and_pytorch(project: Path) -> None:
+    report = doctor_json("--full")
+    assert report["installed_packages"] is not None
+    assert report["paths"] is not None
+    if find_spec("torch") is None:
+        assert report["torch"] is None
+    else:
+        assert "cpu" in report["torch"]["backends"]  # type: ignore[index]
 
 
 def test_doctor_imports_neither_torch_nor_ray(project: Path, bytecode_cache: Path) -> None:

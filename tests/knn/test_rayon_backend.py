@@ -1,6 +1,9 @@
 """The Rayon pool plugs into lenskit.parallel and is sized once."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -74,3 +77,64 @@ def test_loading_the_backend_entry_point_imports_no_data_stack(tmp_path):
         cwd=tmp_path,
     )
     assert proc.stdout.strip() == ""
+
+
+MEMORY_LIMITED_START = """
+import json, resource, warnings
+from lenskit.config import ConfigError
+from lenskit.parallel import ensure_parallel_init
+from lenskit import _accel
+from lenskit.data import movielens_small
+from lenskit.knn import ItemKNNScorer
+
+from lenskit.config import lenskit_config
+
+data = movielens_small()
+lenskit_config()
+# 1 GiB more than in use: room for the fit, not for 1000 thread stacks of 8 MiB each.
+in_use = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+              if line.startswith("VmSize:"))
+limit = in_use + 2**30
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+out = {}
+with warnings.catch_warnings(record=True):
+    warnings.simplefilter("always")
+    try:
+        ensure_parallel_init()
+    except ConfigError as err:
+        out["init"] = str(err)
+try:
+    ItemKNNScorer().fit(data)
+except ConfigError as err:
+    out["fit"] = str(err)
+try:
+    _accel.init_thread_pool(2)
+except RuntimeError as err:
+    out["again"] = str(err)
+out["threads"] = _accel.thread_count()
+print(json.dumps(out))
+"""
+
+
+def test_a_pool_that_cannot_start_is_a_clear_error_not_a_panic(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_LIMITED_START],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("LK_")}
+        | {"LK_NUM_THREADS": "1000", "RUST_MIN_STACK": str(8 * 2**20)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "PanicException" not in proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["init"].startswith(
+        "num_threads = 1000 (environment LK_NUM_THREADS): the Rayon pool (1000 threads) "
+        "could not start: "
+    )
+    assert out["init"].endswith("; lower num_threads")
+    assert out["fit"] == out["init"]
+    assert "could not start" in out["again"]
+    assert out["threads"] == 0
