@@ -69,7 +69,9 @@ def imports_of(path: Path) -> set[str]:
 
 def test_lenskit_config_modules_import_without_a_circle() -> None:
     modules = {
-        ".".join(path.relative_to(PACKAGE_SRC).with_suffix("").parts).removesuffix(".__init__"): path
+        ".".join(path.relative_to(PACKAGE_SRC).with_suffix("").parts).removesuffix(
+            ".__init__"
+        ): path
         for path in PACKAGE_SRC.rglob("*.py")
     }
     graph = {name: imports_of(path) & set(modules) - {name} for name, path in modules.items()}

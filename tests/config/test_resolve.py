@@ -117,7 +117,10 @@ def test_resolving_twice_changes_nothing(project: Path) -> None:
     once = ParallelSettings(num_cpus=8, num_threads=-1).resolve_defaults()
     before = (once.model_dump(), {n: once.source_of(n) for n in ParallelSettings.model_fields})
     once.resolve_defaults()
-    assert (once.model_dump(), {n: once.source_of(n) for n in ParallelSettings.model_fields}) == before
+    assert (
+        once.model_dump(),
+        {n: once.source_of(n) for n in ParallelSettings.model_fields},
+    ) == before
 
 
 def test_counts_default_to_zero_meaning_derive(project: Path) -> None:

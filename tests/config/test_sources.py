@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 import json
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from lenskit.config import (
     LenskitSettings,

@@ -266,7 +266,8 @@ def config_report(settings: LenskitSettings) -> ConfigReport:
 
 def environment_report() -> dict[str, str]:
     """``LK_*`` and thread-count variables the user set (not those lenskit exported)."""
-    from lenskit.config._resolve import BLAS_THREAD_VARS as EXPORTED, user_blas_env
+    from lenskit.config._resolve import BLAS_THREAD_VARS as EXPORTED
+    from lenskit.config._resolve import user_blas_env
 
     user = user_blas_env()
     names = [

@@ -6,11 +6,9 @@ free of any compute dependency so every other LensKit package can use it.
 
 from .errors import DataError
 from .frames import ITEM_COLUMNS, RATING_COLUMNS, USER_COLUMNS
-from .interactions import DuplicatePolicy, Interactions
+from .interactions import DuplicatePolicy, Interactions, load_interactions, synthetic
 from .items import ItemList
-from .loaders import load_interactions
 from .movielens import movielens_small, movielens_small_path
-from .synthetic import synthetic
 from .vocabulary import Vocabulary
 
 __all__ = [

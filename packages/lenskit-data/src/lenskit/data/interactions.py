@@ -26,6 +26,8 @@ from .frames import (
     id_values,
     rating_values,
 )
+from .loaders import read_ratings
+from .synthetic import synthetic_matrix
 from .vocabulary import Vocabulary
 
 DuplicatePolicy = Literal["error", "first", "last", "mean"]
@@ -155,8 +157,6 @@ class Interactions:
 
         See :func:`lenskit.data.load_interactions`.
         """
-        from .loaders import load_interactions
-
         return load_interactions(
             path, user_col=user_col, item_col=item_col, rating_col=rating_col, duplicates=duplicates
         )
@@ -164,8 +164,6 @@ class Interactions:
     @classmethod
     def synthetic(cls, n_users: int, n_items: int, n_ratings: int, seed: int = 0) -> Interactions:
         """A seeded, MovieLens-like random data set; see :func:`lenskit.data.synthetic`."""
-        from .synthetic import synthetic
-
         return synthetic(n_users, n_items, n_ratings, seed=seed)
 
     # -- access ---------------------------------------------------------------
@@ -395,3 +393,58 @@ def _combine(
     sums = np.add.reduceat(sratings.astype(np.float64), starts)
     counts = np.diff(np.concatenate((starts, [len(skey)])))
     return skey[starts], (sums / counts).astype(np.float32)
+
+
+def load_interactions(
+    path: str | Path,
+    *,
+    user_col: str | None = None,
+    item_col: str | None = None,
+    rating_col: str | Literal[False] | None = None,
+    duplicates: DuplicatePolicy = "error",
+) -> Interactions:
+    """Load ratings from a file or a MovieLens folder.
+
+    Args:
+        path: a ``.csv``/``.tsv`` file (optionally ``.gz``), a ``.parquet``
+            file, or a folder holding ``ratings.csv`` (MovieLens
+            ml-latest layout) or ``ratings.parquet``.
+        user_col, item_col, rating_col, duplicates: as for
+            :meth:`Interactions.from_frame`; the usual column names
+            (including MovieLens ``userId``/``movieId``) are found
+            automatically.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        DataError: the file cannot be parsed or its contents are invalid.
+    """
+    frame, origin = read_ratings(path)
+    return interactions_from_frame(
+        frame,
+        user_col=user_col,
+        item_col=item_col,
+        rating_col=rating_col,
+        duplicates=duplicates,
+        origin=origin,
+    )
+
+
+def synthetic(n_users: int, n_items: int, n_ratings: int, seed: int = 0) -> Interactions:
+    """A random explicit-rating data set shaped like MovieLens (see ``lenskit.data.synthetic``).
+
+    Args:
+        n_users: number of users; ids are ``1 .. n_users``, and every user
+            has at least ``min(5, n_items, n_ratings // n_users)`` ratings.
+        n_items: number of items; ids are ``1 .. n_items``. Item popularity
+            follows a Zipf-like law, so in small data sets some tail items may
+            have no ratings (they are still in the vocabulary).
+        n_ratings: exact number of distinct (user, item) ratings.
+        seed: the random seed; the same seed gives the same data.
+
+    Raises:
+        ValueError: a count is not a positive integer, there are fewer ratings
+            than users, or more than ``n_users * n_items``.
+    """
+    users, indptr, items, ratings = synthetic_matrix(n_users, n_items, n_ratings, seed)
+    item_ids = Vocabulary(np.arange(1, int(n_items) + 1, dtype=np.int64))
+    return Interactions(Vocabulary(users), item_ids, indptr, items, ratings)

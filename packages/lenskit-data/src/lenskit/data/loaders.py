@@ -1,6 +1,6 @@
-"""Reading rating files from disk into :class:`Interactions`.
+"""Reading rating files from disk into a frame, for :func:`lenskit.data.load_interactions`.
 
-One entry point, :func:`load_interactions`, picks the reader from the path:
+One entry point, :func:`read_ratings`, picks the reader from the path:
 CSV/TSV (optionally gzipped), Parquet, or a MovieLens folder. Every problem
 is reported as a :class:`DataError` naming the file (and, for CSV, the line).
 """
@@ -8,7 +8,6 @@ is reported as a :class:`DataError` naming the file (and, for CSV, the line).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -16,7 +15,6 @@ import pyarrow.parquet as pq
 
 from .errors import DataError
 from .frames import Origin
-from .interactions import DuplicatePolicy, Interactions, interactions_from_frame
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -24,28 +22,14 @@ MOVIELENS_FILES = ("ratings.csv", "ratings.parquet")
 """Files looked for, in order, when the path is a (MovieLens-style) folder."""
 
 
-def load_interactions(
-    path: str | Path,
-    *,
-    user_col: str | None = None,
-    item_col: str | None = None,
-    rating_col: str | Literal[False] | None = None,
-    duplicates: DuplicatePolicy = "error",
-) -> Interactions:
-    """Load ratings from a file or a MovieLens folder.
-
-    Args:
-        path: a ``.csv``/``.tsv`` file (optionally ``.gz``), a ``.parquet``
-            file, or a folder holding ``ratings.csv`` (MovieLens
-            ml-latest layout) or ``ratings.parquet``.
-        user_col, item_col, rating_col, duplicates: as for
-            :meth:`Interactions.from_frame`; the usual column names
-            (including MovieLens ``userId``/``movieId``) are found
-            automatically.
+def read_ratings(path: str | Path) -> tuple[pd.DataFrame, Origin]:
+    """The table in *path* (a ``.csv``/``.tsv`` file, optionally ``.gz``, a ``.parquet``
+    file, or a folder holding ``ratings.csv`` or ``ratings.parquet``) and where its rows
+    came from.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        DataError: the file cannot be parsed or its contents are invalid.
+        DataError: the file cannot be parsed.
     """
     path = Path(path)
     if not path.exists():
@@ -54,24 +38,13 @@ def load_interactions(
         path = _movielens_file(path)
     name = path.name.lower()
     if name.endswith(CSV_SUFFIXES):
-        df = _read_csv(path, sep="\t" if ".tsv" in name else ",")
-        origin = Origin.of(path, first_line=2)
-    elif name.endswith(PARQUET_SUFFIXES):
-        df = _read_parquet(path)
-        origin = Origin.of(path)
-    else:
-        raise DataError(
-            "unsupported file type; expected a .csv, .tsv or .parquet file "
-            "or a folder with ratings.csv",
-            source=path,
-        )
-    return interactions_from_frame(
-        df,
-        user_col=user_col,
-        item_col=item_col,
-        rating_col=rating_col,
-        duplicates=duplicates,
-        origin=origin,
+        return _read_csv(path, sep="\t" if ".tsv" in name else ","), Origin.of(path, first_line=2)
+    if name.endswith(PARQUET_SUFFIXES):
+        return _read_parquet(path), Origin.of(path)
+    raise DataError(
+        "unsupported file type; expected a .csv, .tsv or .parquet file "
+        "or a folder with ratings.csv",
+        source=path,
     )
 
 

@@ -22,8 +22,6 @@ import numpy as np
 import numpy.typing as npt
 
 from ._ids import show
-from .interactions import Interactions
-from .vocabulary import Vocabulary
 
 MIN_RATINGS_PER_USER = 5
 """Every user gets at least this many ratings (fewer only if the request forbids it)."""
@@ -37,21 +35,18 @@ _ZIPF_ROUNDS = 4
 _UNIFORM_ROUNDS = 4
 
 
-def synthetic(n_users: int, n_items: int, n_ratings: int, seed: int = 0) -> Interactions:
-    """A random explicit-rating data set shaped like MovieLens.
+SyntheticMatrix = tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]
+]
+"""User ids (``1 .. n_users``), CSR row pointers, item columns and ratings; item ids are
+``1 .. n_items``."""
 
-    Args:
-        n_users: number of users; ids are ``1 .. n_users``, and every user
-            has at least ``min(5, n_items, n_ratings // n_users)`` ratings.
-        n_items: number of items; ids are ``1 .. n_items``. Item popularity
-            follows a Zipf-like law, so in small data sets some tail items may
-            have no ratings (they are still in the vocabulary).
-        n_ratings: exact number of distinct (user, item) ratings.
-        seed: the random seed; the same seed gives the same data.
 
-    Raises:
-        ValueError: a count is not a positive integer, there are fewer ratings
-            than users, or more than ``n_users * n_items``.
+def synthetic_matrix(n_users: int, n_items: int, n_ratings: int, seed: int = 0) -> SyntheticMatrix:
+    """The ratings of a random explicit-rating data set shaped like MovieLens, as arrays.
+
+    `lenskit.data.synthetic` (and `Interactions.synthetic`) wrap them; arguments and
+    errors are as documented there.
     """
     for name, value in (("n_users", n_users), ("n_items", n_items), ("n_ratings", n_ratings)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
@@ -75,13 +70,7 @@ def synthetic(n_users: int, n_items: int, n_ratings: int, seed: int = 0) -> Inte
     ratings = _ratings(rng, counts, items, popularity)
     indptr = np.zeros(n_users + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
-    return Interactions(
-        Vocabulary(np.arange(1, n_users + 1, dtype=np.int64)),
-        Vocabulary(np.arange(1, n_items + 1, dtype=np.int64)),
-        indptr,
-        items,
-        ratings,
-    )
+    return np.arange(1, n_users + 1, dtype=np.int64), indptr, items, ratings
 
 
 def _user_activity(
