@@ -40,6 +40,6 @@ def test_default_rules_in_the_reference_are_the_ones_the_resolver_evaluates() ->
 
 def test_every_setting_has_a_description_a_default_and_what_it_accepts() -> None:
     for spec in setting_specs():
-        assert spec.description, spec.path
-        assert spec.default, spec.path
-        assert spec.allowed, spec.path
+        assert spec.description, spec.name
+        assert spec.default, spec.name
+        assert spec.allowed, spec.name

@@ -8,6 +8,7 @@ for ``--full``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import sys
@@ -353,7 +354,7 @@ def torch_report() -> TorchReport | None:
     """PyTorch's compute backends and devices, importing torch (only for ``--full``)."""
     if find_spec("torch") is None:
         return None
-    import torch
+    torch = importlib.import_module("torch")
 
     backends = {"cpu": str(torch.backends.cpu.get_cpu_capability())}
     for name, module in (

@@ -159,7 +159,7 @@ def _env(name: str) -> ValueSource:
 
 def _in(path: Path) -> Callable[[Path_], ValueSource]:
     def origin(key: Path_) -> ValueSource:
-        written = f"[{'.'.join(key[:-1])}].{key[-1]}" if len(key) > 1 else key[0]
+        written = f"[{'.'.join(key[:-1])}].{key[-1]}" if len(key) > 1 else ".".join(key)
         return ValueSource("file", f"{path}:{written}")
 
     return origin

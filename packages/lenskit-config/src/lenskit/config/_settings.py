@@ -55,9 +55,11 @@ class ParallelSettings(TrackedSettings):
         _checked(CPUS),
         CPUS,
         Rule("the CPUs this process may use (affinity mask, cgroup quota, PYTHON_CPU_COUNT)"),
-    ] = Field(0, description="CPUs to plan for; the other defaults are derived from it (N).")
+    ] = Field(
+        default=0, description="CPUs to plan for; the other defaults are derived from it (N)."
+    )
     num_threads: Annotated[Count, Rule("min(N, 8)", minus_one="N")] = Field(
-        0, description="Threads for LensKit's own parallel work (the Rayon pool)."
+        default=0, description="Threads for LensKit's own parallel work (the Rayon pool)."
     )
     num_backend_threads: Annotated[
         Count,
@@ -65,17 +67,19 @@ class ParallelSettings(TrackedSettings):
             "max(min(N // num_threads, 4), 1)",
             minus_one_text="leave BLAS, PyTorch and other backend pools untouched",
         ),
-    ] = Field(0, description="Threads for compute backends: BLAS, PyTorch.")
+    ] = Field(default=0, description="Threads for compute backends: BLAS, PyTorch.")
     num_batch_jobs: Annotated[
         Count, Rule("num_threads if free_threaded or use_ray else 1", minus_one="N")
-    ] = Field(0, description="Batch inference jobs run at once (threads or Ray tasks).")
-    num_procs: Procs = Field(0, description="Accepted for LensKit compatibility; not used.")
-    use_ray: Flag = Field(False, description="Run batch jobs as Ray tasks instead of threads.")
+    ] = Field(default=0, description="Batch inference jobs run at once (threads or Ray tasks).")
+    num_procs: Procs = Field(default=0, description="Accepted for LensKit compatibility; not used.")
+    use_ray: Flag = Field(
+        default=False, description="Run batch jobs as Ray tasks instead of threads."
+    )
     tune_jobs: Annotated[int | None, _checked(JOBS), JOBS] = Field(
-        None, description="LensKit's alias for tuning.jobs (hyperparameter tuning jobs)."
+        default=None, description="LensKit's alias for tuning.jobs (hyperparameter tuning jobs)."
     )
     ray_address: Text = Field(
-        None, description="Address of an existing Ray cluster to use when use_ray is on."
+        default=None, description="Address of an existing Ray cluster to use when use_ray is on."
     )
 
     def resolve_defaults(self) -> Self:
