@@ -133,3 +133,27 @@ def test_bad_file_exits_1_naming_file_and_key_without_traceback(
         "(did you mean num_threads?)\n"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_project_root_option_names_the_folder_to_read(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "lenskit.toml").write_text("[parallel]\nnum_cpus = 5\n")
+    result = CliRunner().invoke(main, ["-R", str(elsewhere), "config"])
+    assert result.exit_code == 0, result.output
+    assert line_for(result.stdout, "num_cpus").startswith("num_cpus = 5 ")
+
+
+def test_project_root_comes_from_lk_project_root_as_in_lenskit(
+    project: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "lenskit.toml").write_text("[parallel]\nnum_cpus = 7\n")
+    result = CliRunner().invoke(main, ["config"], env={"LK_PROJECT_ROOT": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert line_for(result.stdout, "num_cpus").startswith("num_cpus = 7 ")
+
+
+def test_a_missing_project_root_is_one_line(project: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["-R", str(tmp_path / "nowhere"), "config"])
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("configuration folder does not exist")

@@ -4,10 +4,8 @@ The names are LensKit 2026.4's.  Sources, highest priority first: explicit
 arguments, ``LK_*`` environment variables, ``lenskit.local.toml``,
 ``lenskit.toml`` (files only when `configure` reads them), defaults.  Every
 value remembers its source (`ValueSource`); bad values raise `ConfigError`
-with a one-line message.
-
-Importing this package is cheap: the pydantic-based names load on first use,
-so ``lenskit --help`` or ``import lenskit.knn`` do not pay for them.
+with a one-line message.  The pydantic-based names load on first use, so
+``lenskit --help`` or ``import lenskit.knn`` do not pay for pydantic.
 """
 
 from __future__ import annotations
@@ -48,34 +46,14 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "configure": "_configure",
-    "reconfigure": "_configure",
-    "BLAS_THREAD_VARS": "_resolve",
-    **dict.fromkeys(
-        [
-            "LenskitSettings",
-            "MachineSettings",
-            "ParallelSettings",
-            "PowerQueries",
-            "PrometheusSettings",
-            "RandomSettings",
-            "TuneSettings",
-        ],
-        "_settings",
-    ),
-    **dict.fromkeys(
-        [
-            "ResolvedSetting",
-            "SettingSpec",
-            "misspelt_tables",
-            "reference_table",
-            "resolved_settings",
-            "setting_specs",
-            "unknown_env_vars",
-        ],
-        "_reference",
-    ),
+    "_configure": "configure reconfigure",
+    "_resolve": "BLAS_THREAD_VARS",
+    "_settings": "LenskitSettings MachineSettings ParallelSettings PowerQueries "
+    "PrometheusSettings RandomSettings TuneSettings",
+    "_reference": "ResolvedSetting SettingSpec misspelt_tables reference_table "
+    "resolved_settings setting_specs unknown_env_vars",
 }
+_HOME = {name: module for module, names in _LAZY.items() for name in names.split()}
 
 __all__ = [
     "BLAS_THREAD_VARS",
@@ -106,10 +84,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _HOME:
         raise AttributeError(f"module 'lenskit.config' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"lenskit.config.{module}"), name)
+    value = getattr(importlib.import_module(f"lenskit.config.{_HOME[name]}"), name)
     globals()[name] = value
     return value
 

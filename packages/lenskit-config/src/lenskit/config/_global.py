@@ -41,11 +41,6 @@ def lenskit_config() -> LenskitSettings:
     return settings
 
 
-def installed_config() -> LenskitSettings | None:
-    """The process-wide settings if loaded (ignoring `reconfigure`), without loading them."""
-    return _installed.settings
-
-
 def install(settings: LenskitSettings | None) -> None:
     """Make *settings* the process-wide settings (None: load defaults again on next use)."""
     with _lock:

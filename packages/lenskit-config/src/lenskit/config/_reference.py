@@ -41,11 +41,10 @@ class ResolvedSetting:
 def setting_specs() -> list[SettingSpec]:
     """Every ``[parallel]`` setting, in declaration order."""
     prefix = str(ParallelSettings.model_config.get("env_prefix", ""))
-    probe = ParallelSettings.model_construct()
     specs: list[SettingSpec] = []
     for name, info in ParallelSettings.model_fields.items():
         kind = kind_of(ParallelSettings, (name,))
-        rule = rule_of(probe, name)
+        rule = rule_of(ParallelSettings, name)
         specs.append(
             SettingSpec(
                 name=name,

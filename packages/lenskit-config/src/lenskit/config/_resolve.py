@@ -1,13 +1,10 @@
-"""The resolver: every count that is 0 (derive) or -1 becomes a number, by the declared rules.
+"""The resolver: the one place a count that is 0 (derive) or -1 becomes a number.
 
-This is the one place defaults are worked out; settings objects, ``lenskit.parallel``,
-the batch planner, the CLI and the Rayon backend all call it.  Rules are read
-from the settings declaration (`lenskit.config._values.Rule` metadata on each
-field) and evaluated in declaration order, so a rule may use the settings
-declared above it.  Each derived value records the rule and the numbers it
-used, which ``lenskit config`` shows.
-
-It also turns resolved settings into environment variables for child processes.
+Settings objects, ``lenskit.parallel``, the batch planner, the CLI and the
+Rayon backend all call it.  Rules are the `Rule` metadata of the declaration,
+evaluated in declaration order (a rule may use the settings above it); each
+derived value records its rule and the numbers used.  It also turns resolved
+settings into environment variables for child processes.
 """
 
 from __future__ import annotations
@@ -32,15 +29,12 @@ USER_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """When the user set one of these, lenskit leaves BLAS pools alone."""
 
 _FUNCTIONS = {"__builtins__": {}, "min": min, "max": max}
-_exported: dict[str, str] = {}
-"""BLAS variables `export_blas_threads` put into ``os.environ`` (so they are not taken for
-the user's own)."""
+_exported: dict[str, str] = {}  # what export_blas_threads wrote, not to be taken for the user's
 
 
-def rule_of(settings: ParallelSettings, name: str) -> Rule | None:
+def rule_of(model: type[ParallelSettings], name: str) -> Rule | None:
     """The default rule declared for field *name*, if it has one."""
-    field = type(settings).model_fields[name]
-    return next((m for m in field.metadata if isinstance(m, Rule)), None)
+    return next((m for m in model.model_fields[name].metadata if isinstance(m, Rule)), None)
 
 
 def is_resolved(settings: ParallelSettings) -> bool:
@@ -62,7 +56,7 @@ def resolve(settings: ParallelSettings) -> None:
         "free_threaded": is_free_threaded(require_active=True),
     }
     for name in type(settings).model_fields:
-        rule = rule_of(settings, name)
+        rule = rule_of(type(settings), name)
         value = getattr(settings, name)
         if rule is not None and name != "num_cpus":
             source = sources.get(name, ValueSource("default"))

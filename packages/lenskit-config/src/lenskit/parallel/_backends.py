@@ -8,6 +8,7 @@ pool to be sized with the rest.  lenskit-rs registers its Rayon pool so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -41,8 +42,13 @@ class BackendEntry:
     error: str | None
 
 
+@cache
 def load_backends() -> list[BackendEntry]:
-    """Load every registered backend, by name; a broken one is reported, not raised."""
+    """Load every registered backend, by name; a broken one is reported, not raised.
+
+    Entry points are read once per process (scanning every installed
+    distribution costs more than the rest of initialisation).
+    """
     from importlib.metadata import entry_points
 
     found = sorted(entry_points(group=BACKEND_GROUP), key=lambda ep: (ep.name, ep.value))

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lenskit.config import ConfigError, lenskit_config
-from lenskit.config._global import installed_config
 from lenskit.config._resolve import USER_BLAS_VARS, export_blas_threads, user_blas_env
 from lenskit.parallel._backends import load_backends
 from lenskit.parallel._diagnose import far_above_cpus
 
 if TYPE_CHECKING:
-    from lenskit.config import LenskitSettings, ParallelSettings
+    from lenskit.config import ParallelSettings
 
 
 class ParallelInitWarning(RuntimeWarning):
@@ -35,8 +34,6 @@ class ParallelInitWarning(RuntimeWarning):
 class _State:
     applied: ParallelSettings | None = None
     applying: bool = False
-    # The process-wide settings object last compared with what was applied.
-    config_seen: LenskitSettings | None = None
 
 
 _lock = threading.RLock()
@@ -46,23 +43,15 @@ _state = _State()
 def ensure_parallel_init() -> None:
     """Size every thread pool from the settings in force, if not done yet.
 
-    Cheap once initialised: call it before any parallel computation.  If
-    `lenskit.config.configure` has since installed settings with other sizes,
-    warns (`ParallelInitWarning`) once and keeps the pools as they are.
+    Cheap once initialised: call it before any parallel computation.  Settings
+    put in force later by `lenskit.config.configure` are compared with the
+    pools there (`init_threading`), not here.
     """
-    installed = installed_config()
-    if _state.applied is not None and (installed is None or installed is _state.config_seen):
+    if _state.applied is not None:
         return
-    config = lenskit_config()
     with _lock:
-        if _state.applying:
-            return
-        if _state.applied is None:
-            _apply_locked(config.parallel)
-            return
-        previous, _state.config_seen = _state.config_seen, installed_config()
-        if previous is not None and previous is not _state.config_seen:
-            _warn_if_different(config.parallel)
+        if _state.applied is None and not _state.applying:
+            _apply_locked(lenskit_config().parallel)
 
 
 def init_threading(config: ParallelSettings | None = None) -> None:
@@ -79,7 +68,6 @@ def init_threading(config: ParallelSettings | None = None) -> None:
             return
         if _state.applied is not None:
             _warn_if_different(config)
-            _state.config_seen = installed_config()
             return
         _apply_locked(config)
 
@@ -103,7 +91,6 @@ def _apply_locked(resolved: ParallelSettings) -> None:
         _size_backends(resolved)
     finally:
         _state.applying = False
-    _state.config_seen = installed_config()
     # Published last: the lock-free fast path must not see pools that are not sized yet.
     _state.applied = resolved
 
