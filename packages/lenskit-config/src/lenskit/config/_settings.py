@@ -7,15 +7,19 @@ defaults are worked out by ``_resolve``; the methods here only call them.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
 
-from annotated_types import Gt, Le
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import SettingsConfigDict
-from typing_extensions import TypedDict
+
+if sys.version_info >= (3, 12):
+    from typing import TypedDict
+else:  # pydantic needs typing_extensions' TypedDict before 3.12 (and depends on it)
+    from typing_extensions import TypedDict
 
 from lenskit.config._errors import ConfigError, bad_value
 from lenskit.config._load import _FOLDER, TrackedSettings, kind_of
@@ -168,7 +172,7 @@ class TuneSettings(BaseModel):
     """The ``[tuning]`` table of LensKit's hyperparameter search (kept, not used here)."""
 
     jobs: int | None = None
-    gpu_mult: Annotated[float, Gt(0), Le(1.0)] = 1.0
+    gpu_mult: float = Field(default=1.0, gt=0, le=1.0)
     defaults: dict[str, Any] | None = None
 
 
