@@ -11,6 +11,7 @@ from lenskit.config._load import kind_of
 from lenskit.config._resolve import resolved_copy, rule_of
 from lenskit.config._settings import LenskitSettings, ParallelSettings
 from lenskit.config._source import ValueSource
+from lenskit.config._values import Rule
 
 TABLE = "parallel"
 """The table of settings this toolkit acts on; LensKit's other tables are kept as read."""
@@ -52,7 +53,7 @@ def setting_specs() -> list[SettingSpec]:
                 file_key=f"[{TABLE}].{name}",
                 allowed=kind.allowed if kind else "",
                 default=rule.default if rule else _toml_text(info.default),
-                minus_one=rule.minus_one_doc if rule else "",
+                minus_one=_minus_one(rule),
                 description=info.description or "",
             )
         )
@@ -114,6 +115,12 @@ def misspelt_tables(settings: LenskitSettings) -> list[str]:
         if hint.startswith("did you mean"):
             found.append(f"lenskit.toml: [{key}] is not a table lenskit reads ({hint})")
     return found
+
+
+def _minus_one(rule: Rule | None) -> str:
+    if rule is None or not (rule.minus_one or rule.minus_one_text):
+        return ""
+    return rule.minus_one_text or f"{rule.minus_one} (all CPUs)"
 
 
 def _toml_text(value: object) -> str:

@@ -1,9 +1,8 @@
 """What a setting accepts and how its default is derived, written once as plain data.
 
-A `Kind` pairs a parser with the phrase saying what it allows, so the error
-for a refused value and the docs' "Accepts" column are the same words.  A
-`Rule` is a formula (``"min(N, 8)"``) that the resolver evaluates and the
-docs print, so a default rule is never written twice.
+A `Kind` pairs a parser with the phrase for what it allows, so the error for
+a refused value and the docs' "Accepts" column are the same words.  A `Rule`
+is a formula (``"min(N, 8)"``) that the resolver evaluates and the docs print.
 """
 
 from __future__ import annotations
@@ -13,20 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_COUNT = 1024
-"""The largest count accepted: more threads than this in one pool is never useful and a
+"""The largest count accepted: more threads than this in one pool is never useful, and a
 pool of 100,000 threads cannot even start (each thread reserves stack memory)."""
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
+_TRUE, _FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of setting value: the phrase for what is allowed, and its parser.
-
-    The parser raises ``ValueError`` for anything the phrase does not allow.
-    """
+    """A kind of value: the phrase for what is allowed, and a parser raising ``ValueError``."""
 
     allowed: str
     parse: Callable[[object], object]
@@ -34,21 +29,13 @@ class Kind:
 
 @dataclass(frozen=True)
 class Rule:
-    """How a setting is derived when it is 0 (unset), and what -1 means.
-
-    ``default`` and ``minus_one`` are formulas over ``N`` (the CPU count), the
-    settings declared before this one, ``use_ray`` and ``free_threaded``.  An
-    empty ``minus_one`` keeps -1, whose meaning ``minus_one_text`` states.
-    """
+    """How a count is derived when 0, and what -1 means: formulas over ``N`` (the CPUs),
+    the settings declared above, ``use_ray`` and ``free_threaded``.  Without a
+    ``minus_one`` formula, -1 stays and ``minus_one_text`` says what it means."""
 
     default: str
     minus_one: str = ""
     minus_one_text: str = ""
-
-    @property
-    def minus_one_doc(self) -> str:
-        """What -1 means, as the docs say it."""
-        return self.minus_one_text or (f"{self.minus_one} (all CPUs)" if self.minus_one else "")
 
 
 def parse_integer(raw: object) -> int:
@@ -67,7 +54,7 @@ def _ranged(low: int, allowed: str, *, optional: bool = False) -> Kind:
         try:
             value = parse_integer(raw)
         except ValueError:
-            raise ValueError(allowed) from None
+            value = low - 1
         if not low <= value <= MAX_COUNT:
             raise ValueError(allowed)
         return value
@@ -76,9 +63,7 @@ def _ranged(low: int, allowed: str, *, optional: bool = False) -> Kind:
 
 
 def _parse_boolean(raw: object) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int) and raw in (0, 1):
+    if isinstance(raw, bool) or (isinstance(raw, int) and raw in (0, 1)):
         return bool(raw)
     if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
         return raw.strip().lower() in _TRUE
@@ -86,10 +71,8 @@ def _parse_boolean(raw: object) -> bool:
 
 
 def _parse_text(raw: object) -> str | None:
-    if raw is None:
-        return None
-    if isinstance(raw, str) and raw.strip():
-        return raw.strip()
+    if raw is None or (isinstance(raw, str) and raw.strip()):
+        return raw.strip() if raw else None
     raise ValueError(TEXT.allowed)
 
 
