@@ -349,3 +349,19 @@ def test_doctor_imports_neither_torch_nor_ray(project: Path, bytecode_cache: Pat
     result = run_process([sys.executable, "-c", code], project, bytecode_cache)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+def test_numpy_blas_is_reported_without_importing_numpy(
+    project: Path, bytecode_cache: Path
+) -> None:
+    code = (
+        "import json, sys\n"
+        "from lenskit.cli._facts import thread_pools\n"
+        "pools = thread_pools()\n"
+        "print(json.dumps([[p.user_api for p in pools], 'numpy' in sys.modules]))\n"
+    )
+    result = run_process([sys.executable, "-c", code], project, bytecode_cache)
+    assert result.returncode == 0, result.stderr
+    apis, numpy_imported = json.loads(result.stdout.splitlines()[-1])
+    assert "blas" in apis
+    assert numpy_imported is False

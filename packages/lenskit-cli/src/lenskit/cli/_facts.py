@@ -8,6 +8,7 @@ for ``--full``.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import platform
@@ -197,10 +198,29 @@ def python_facts() -> PythonFacts:
     )
 
 
+def load_numpy_blas() -> None:
+    """Load the BLAS library numpy links, so threadpoolctl can see it.
+
+    Loading numpy's compiled core as a plain shared library brings in its BLAS
+    without numpy's Python start-up (most of what ``import numpy`` costs);
+    where that core cannot be found or loaded, numpy is imported.
+    """
+    spec = find_spec("numpy")
+    if "numpy" in sys.modules or spec is None or spec.origin is None:
+        return
+    folder = Path(spec.origin).parent
+    for core in sorted(folder.glob("*core/_multiarray_umath.*")):
+        try:
+            ctypes.CDLL(str(core))
+        except OSError:
+            continue
+        return
+    import numpy  # noqa: F401
+
+
 def thread_pools() -> list[ThreadPool]:
-    """Native thread pools loaded in this process; numpy is loaded first so its BLAS shows."""
-    if find_spec("numpy") is not None:
-        import numpy  # noqa: F401  (loading it loads its BLAS, which threadpoolctl then sees)
+    """Native thread pools loaded in this process, numpy's BLAS included."""
+    load_numpy_blas()
     from threadpoolctl import threadpool_info
 
     pools: list[ThreadPool] = []
