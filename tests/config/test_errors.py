@@ -197,3 +197,10 @@ def test_nesting_too_deep_to_parse_is_named(project: Path, monkeypatch: pytest.M
     depth = 5000
     message = load_error(project, monkeypatch, "a = " + "[" * depth + "]" * depth + "\n")
     assert message.startswith(f"{project / 'lenskit.toml'}: arrays or tables nested too deeply")
+
+
+def test_a_table_variable_that_is_not_json_is_named(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = load_error(project, monkeypatch, LK_PARALLEL="garbage")
+    assert message == "LK_PARALLEL (environment): expected a JSON object for the table parallel"

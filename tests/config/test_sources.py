@@ -198,3 +198,13 @@ def test_unknown_field_for_source_of_names_the_nearest(project: Path) -> None:
 )
 def test_sources_describe_themselves_in_words(source: ValueSource, text: str) -> None:
     assert str(source) == text
+
+
+def test_lenskits_nested_variables_are_read(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LK_RANDOM__SEED", "7")
+    monkeypatch.setenv("LK_MACHINE", "box")
+    monkeypatch.setenv("LK_PARALLEL__NUM_THREADS", "3")
+    settings = LenskitSettings()
+    assert (settings.random.seed, settings.machine, settings.parallel.num_threads) == (7, "box", 3)
+    assert str(settings.source_of("parallel.num_threads")) == "environment LK_PARALLEL__NUM_THREADS"
+    assert str(settings.source_of("machine")) == "environment LK_MACHINE"

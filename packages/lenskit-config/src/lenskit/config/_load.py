@@ -10,6 +10,7 @@ wrapped so that what it supplied is logged with its origin; the log answers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -89,7 +90,7 @@ class TrackedSettings(BaseSettings):
         except ValidationError as err:
             raise ConfigError("; ".join(_explain(err, build, type(self)))) from None
         except SettingsError as err:
-            raise ConfigError(" ".join(str(err).split())) from None
+            raise ConfigError(_settings_error(err, type(self))) from None
         finally:
             _BUILD.reset(token)
         hidden = _hidden_problems(build, type(self))
@@ -222,6 +223,15 @@ class _TomlFile(TomlConfigSettingsSource):
         if build is not None:
             build.files.append(Path(file_path))
         return read_toml(Path(file_path))
+
+
+def _settings_error(err: SettingsError, model: type[BaseSettings]) -> str:
+    """pydantic-settings' refusal of a table given as a variable (not JSON), by variable."""
+    found = re.search(r'field "(\w+)"', str(err))
+    if found is None:
+        return " ".join(str(err).split())
+    name = str(model.model_config.get("env_prefix", "")) + found[1].upper()
+    return f"{name} (environment): expected a JSON object for the table {found[1]}"
 
 
 def _model_at(model: type[BaseModel], path: Path_) -> type[BaseModel] | None:
