@@ -181,6 +181,13 @@ def test_misspelt_lk_variable_is_warned_about(
     assert any("LK_NUM_THRAEDS" in w and "LK_NUM_THREADS" in w for w in warnings)  # type: ignore[attr-defined]
 
 
+def test_a_misspelt_table_is_warned_about(project: Path) -> None:
+    (project / "lenskit.toml").write_text("[paralel]\nnum_threads = 4\n[myproject]\nx = 1\n")
+    assert doctor_json()["warnings"] == [
+        "lenskit.toml: [paralel] is not a table lenskit reads (did you mean [parallel]?)"
+    ]
+
+
 def test_oversubscription_is_warned_about(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LK_NUM_CPUS", "2")
     monkeypatch.setenv("LK_NUM_THREADS", "8")

@@ -18,13 +18,12 @@ from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 
+from lenskit.cli._checks import misspelt_tables, unknown_env_vars
 from lenskit.config import (
     BLAS_THREAD_VARS,
     LenskitSettings,
     configuration_search_path,
-    misspelt_tables,
-    resolved_settings,
-    unknown_env_vars,
+    setting_specs,
 )
 from lenskit.parallel import CpuFacts
 
@@ -266,13 +265,15 @@ def cpu_report(facts: CpuFacts) -> CpuReport:
 def settings_report(settings: LenskitSettings) -> dict[str, dict[str, SettingReport]]:
     """Resolved value and source of every setting, by table then name."""
     report: dict[str, dict[str, SettingReport]] = {}
-    for row in resolved_settings(settings):
-        report.setdefault("parallel", {})[row.spec.name] = SettingReport(
-            value=row.value,
-            source=str(row.source),
-            kind=row.source.kind,
-            env_var=row.spec.env_var,
-            file_key=row.spec.file_key,
+    parallel = settings.parallel.resolve_defaults()
+    for spec in setting_specs():
+        source = parallel.source_of(spec.name)
+        report.setdefault("parallel", {})[spec.name] = SettingReport(
+            value=getattr(parallel, spec.name),
+            source=str(source),
+            kind=source.kind,
+            env_var=spec.env_var,
+            file_key=spec.file_key,
         )
     return report
 

@@ -26,13 +26,9 @@ from lenskit.config._source import ValueSource
 if TYPE_CHECKING:
     from lenskit.config._configure import configure, reconfigure
     from lenskit.config._reference import (
-        ResolvedSetting,
         SettingSpec,
-        misspelt_tables,
         reference_table,
-        resolved_settings,
         setting_specs,
-        unknown_env_vars,
     )
     from lenskit.config._resolve import BLAS_THREAD_VARS
     from lenskit.config._settings import (
@@ -50,8 +46,7 @@ _LAZY = {
     "_resolve": "BLAS_THREAD_VARS",
     "_settings": "LenskitSettings MachineSettings ParallelSettings PowerQueries "
     "PrometheusSettings RandomSettings TuneSettings",
-    "_reference": "ResolvedSetting SettingSpec misspelt_tables reference_table "
-    "resolved_settings setting_specs unknown_env_vars",
+    "_reference": "SettingSpec reference_table setting_specs",
 }
 _HOME = {name: module for module, names in _LAZY.items() for name in names.split()}
 
@@ -66,7 +61,6 @@ __all__ = [
     "PowerQueries",
     "PrometheusSettings",
     "RandomSettings",
-    "ResolvedSetting",
     "SettingSpec",
     "TuneSettings",
     "ValueSource",
@@ -74,12 +68,9 @@ __all__ = [
     "configure",
     "lenskit_config",
     "locate_configuration_root",
-    "misspelt_tables",
     "reconfigure",
     "reference_table",
-    "resolved_settings",
     "setting_specs",
-    "unknown_env_vars",
 ]
 
 
