@@ -70,6 +70,7 @@ def plan_run(
 
     Raises:
         ValueError: *n_jobs* is 0 or below -1.
+        lenskit.config.ConfigError: *n_jobs* is above the 1024 any count may be.
     """
     from lenskit.parallel import get_parallel_config
 
