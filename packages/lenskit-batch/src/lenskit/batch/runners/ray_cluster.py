@@ -12,7 +12,7 @@ Rules, in order:
    bound to 127.0.0.1 with no dashboard and no usage reporting, and shut it
    down afterwards.
 
-Workers get `ParallelSettings.env_vars(per_worker=True)` as their job's
+Workers get `ParallelSettings.per_worker_env_vars()` as their job's
 environment, so each one's Rayon and BLAS pools are sized to its share of
 the CPUs.
 """
