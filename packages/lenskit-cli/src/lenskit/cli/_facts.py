@@ -240,13 +240,13 @@ def thread_pools() -> list[ThreadPool]:
 
 
 def cpu_report(facts: CpuFacts) -> CpuReport:
-    physical: int | None
-    try:
+    cores = {(c.get("physical id"), c.get("core id")) for c in _cpuinfo()}
+    if cores and all(core != (None, None) for core in cores):
+        physical: int | None = len(cores)
+    else:
         import psutil
 
         physical = psutil.cpu_count(logical=False)
-    except ImportError:
-        physical = None
     return CpuReport(
         logical=facts.logical,
         physical=physical,
@@ -334,33 +334,52 @@ def installed_packages() -> dict[str, str]:
 
 
 def system_report() -> SystemReport:
-    """Processor model, clock and memory, from ``/proc/cpuinfo`` and psutil (when installed)."""
-    processor = _cpuinfo_field("model name") or platform.processor() or None
-    frequency = total = available = None
-    try:
+    """Processor model, clock and memory: from ``/proc`` on Linux, else from psutil."""
+    first = next(iter(_cpuinfo()), {})
+    processor = first.get("model name") or platform.processor() or None
+    mhz = first.get("cpu MHz")
+    memory = _meminfo()
+    if mhz is None or not memory:
         import psutil
-    except ImportError:
-        pass
-    else:
+
         freq = psutil.cpu_freq()
-        frequency = (freq.max or freq.current) if freq is not None else None
-        memory = psutil.virtual_memory()
-        total, available = int(memory.total), int(memory.available)
-    if frequency is None and (mhz := _cpuinfo_field("cpu MHz")):
-        frequency = float(mhz)
-    return SystemReport(processor, frequency or None, total, available)
+        mhz = mhz or (str(freq.max or freq.current) if freq is not None else None)
+        virtual = psutil.virtual_memory()
+        memory = memory or {"MemTotal": int(virtual.total), "MemAvailable": int(virtual.available)}
+    return SystemReport(
+        processor,
+        float(mhz) if mhz else None,
+        memory.get("MemTotal"),
+        memory.get("MemAvailable"),
+    )
 
 
-def _cpuinfo_field(name: str) -> str | None:
+def _cpuinfo() -> list[dict[str, str]]:
+    """One dict per processor in ``/proc/cpuinfo`` (empty where there is no such file)."""
     try:
         text = Path("/proc/cpuinfo").read_text(errors="replace")
     except OSError:
-        return None
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == name:
-            return value.strip()
-    return None
+        return []
+    return [
+        {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in block)}
+        for block in (b.splitlines() for b in text.split("\n\n"))
+        if block
+    ]
+
+
+def _meminfo() -> dict[str, int]:
+    """``/proc/meminfo`` in bytes (empty where there is no such file)."""
+    try:
+        lines = Path("/proc/meminfo").read_text().splitlines()
+    except OSError:
+        return {}
+    found: dict[str, int] = {}
+    for line in lines:
+        key, _, value = line.partition(":")
+        amount, _, unit = value.strip().partition(" ")
+        if amount.isdigit():
+            found[key] = int(amount) * (1024 if unit == "kB" else 1)
+    return found
 
 
 def ray_report(settings: LenskitSettings) -> RayReport:
