@@ -157,3 +157,21 @@ def test_a_missing_project_root_is_one_line(project: Path, tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["-R", str(tmp_path / "nowhere"), "config"])
     assert result.exit_code == 1
     assert result.output.strip().endswith("configuration folder does not exist")
+
+
+def test_a_thread_count_far_above_the_cpus_is_a_one_line_warning(project: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
+    result = subprocess.run(
+        [str(LENSKIT), "config"],
+        cwd=project,
+        env=environment | {"LK_NUM_THREADS": "200", "PYTHON_CPU_COUNT": "2"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(
+        "warning: num_threads = 200 (environment LK_NUM_THREADS) is far above the 2 CPUs"
+    )
+    assert len(result.stderr.splitlines()) == 1
