@@ -14,6 +14,7 @@ from lenskit.batch.api import (
 )
 from lenskit.batch.errors import (
     BatchError,
+    OutputError,
     RayUnavailableError,
     UnknownUsersWarning,
     UserScoringError,
@@ -26,6 +27,7 @@ from lenskit.batch.writer import ResultWriter
 __all__ = [
     "BatchError",
     "BatchResults",
+    "OutputError",
     "RayCluster",
     "RayUnavailableError",
     "ResultWriter",

@@ -42,6 +42,18 @@ class RayUnavailableError(ImportError):
         )
 
 
+class OutputError(OSError):
+    """Results cannot be written to the output file; the target is left as it was.
+
+    The message names the file and the cause in one line; ``errno`` is the
+    operating system's error number when there is one (e.g. ``ENOSPC``).
+    """
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
 class UnknownUsersWarning(UserWarning):
     """Some requested users are not in the model's training data; they got no results."""
 

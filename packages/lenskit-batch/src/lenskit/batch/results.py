@@ -14,20 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from lenskit.batch.scoring import PREDICT_COLUMNS, RECOMMEND_COLUMNS
-
-
-def empty_table(ranked: bool) -> pa.Table:
-    """A table with no rows and the standard columns (integer ids)."""
-    fields = [
-        pa.field("user_id", pa.int64()),
-        pa.field("item_id", pa.int64()),
-        pa.field("rank", pa.int32()),
-        pa.field("score", pa.float64()),
-    ]
-    if not ranked:
-        fields.pop(2)
-    return pa.Table.from_batches([], pa.schema(fields))
+from lenskit.batch.scoring import PREDICT_COLUMNS, RECOMMEND_COLUMNS, empty_table
+from lenskit.batch.writer import ResultWriter
 
 
 class BatchResults:
@@ -83,9 +71,8 @@ class BatchResults:
 
         Raises:
             ValueError: the extension is neither (the message says which are allowed).
+            OutputError: the file cannot be written; an earlier file is left as it was.
         """
-        from lenskit.batch.writer import ResultWriter
-
         with ResultWriter(path, ranked=self.ranked) as out:
             out.write(self._table)
 

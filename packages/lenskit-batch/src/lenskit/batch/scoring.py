@@ -44,6 +44,19 @@ RECOMMEND_COLUMNS = ("user_id", "item_id", "rank", "score")
 PREDICT_COLUMNS = ("user_id", "item_id", "score")
 
 
+def empty_table(ranked: bool) -> pa.Table:
+    """A table with no rows and the standard columns (integer ids)."""
+    fields = [
+        pa.field("user_id", pa.int64()),
+        pa.field("item_id", pa.int64()),
+        pa.field("rank", pa.int32()),
+        pa.field("score", pa.float64()),
+    ]
+    if not ranked:
+        fields.pop(2)
+    return pa.Table.from_batches([], pa.schema(fields))
+
+
 def recommend_chunk(model: object, users: np.ndarray, n: int) -> pa.Table:
     """Top-*n* lists for *users* as a table (``user_id, item_id, rank, score``).
 
