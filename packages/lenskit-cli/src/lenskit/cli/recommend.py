@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from lenskit.cli._signals import exit_cleanly_on_signals
 from lenskit.config import ConfigError
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
     from lenskit.data import Interactions
 
 MODELS = ("item-knn", "user-knn")
-OUTPUT_SUFFIXES = (".parquet", ".csv")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The range of integer ids (the ratings store them as int64)."""
 
 
 @dataclass
@@ -90,6 +92,7 @@ class _Timings:
     default=None,
     help="Show a progress bar on stderr [default: when stderr is a terminal].",
 )
+@exit_cleanly_on_signals(lambda output, **_: _left_as_it_was(output))
 def recommend(
     *,
     ratings: Path | None,
@@ -169,7 +172,13 @@ def _run(
     timings: _Timings,
 ) -> tuple[int, list[str]]:
     """Recommend and write as results arrive; returns rows written and warnings to show."""
-    from lenskit.batch import BatchError, ResultWriter, UnknownUsersWarning, recommend_iter
+    from lenskit.batch import (
+        BatchError,
+        OutputError,
+        ResultWriter,
+        UnknownUsersWarning,
+        recommend_iter,
+    )
 
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -178,8 +187,8 @@ def _run(
             with ResultWriter(output) as out:
                 for chunk in recommend_iter(scorer, users, n, progress=progress, plan=plan):
                     out.write(chunk)
-        except BatchError as err:
-            raise click.ClickException(f"{err}; no output was written") from None
+        except (BatchError, OutputError) as err:
+            raise click.ClickException(f"{err}; {_left_as_it_was(output)}") from None
     timings.recommend = time.perf_counter() - start
     unknown = [str(w.message) for w in caught if issubclass(w.category, UnknownUsersWarning)]
     for w in caught:
@@ -189,20 +198,20 @@ def _run(
 
 
 def _check_output(output: Path) -> None:
-    suffix = output.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise click.BadParameter(
-            f"{output}: cannot write a {suffix or 'extension-less'} file; "
-            f"use a name ending in {' or '.join(OUTPUT_SUFFIXES)}",
-            param_hint="'-o' / '--output'",
-        )
-    parent = output.parent
-    if not parent.is_dir():
-        raise click.BadParameter(
-            f"{output}: folder {parent} does not exist", param_hint="'-o' / '--output'"
-        )
-    if output.is_dir():
-        raise click.BadParameter(f"{output} is a folder", param_hint="'-o' / '--output'")
+    """Refuse, before any work, an output that could not be written."""
+    try:
+        from lenskit.batch.writer import check_output
+    except ImportError:
+        return  # the command reports the missing lenskit-batch next
+    try:
+        check_output(output)
+    except (ValueError, OSError) as err:
+        raise click.BadParameter(str(err), param_hint="'-o' / '--output'") from None
+
+
+def _left_as_it_was(output: Path) -> str:
+    """What a run that did not finish did to *output*: nothing."""
+    return f"{output} was left as it was" if output.exists() else f"{output} was not written"
 
 
 def _load_ratings(path: Path | None) -> tuple[Interactions, str]:
@@ -242,13 +251,20 @@ def _load_users(path: Path, data: Interactions) -> np.ndarray:
             continue
         if integer_ids:
             try:
-                ids.append(int(text))
+                number = int(text)
             except ValueError:
                 raise click.BadParameter(
                     f"{path}, {place}: {text!r} is not an integer user id "
                     "(the ratings use integer user ids)",
                     param_hint=hint,
                 ) from None
+            if not INT64_MIN <= number <= INT64_MAX:
+                raise click.BadParameter(
+                    f"{path}, {place}: user id {text} does not fit in a 64-bit integer "
+                    f"(ids run from {INT64_MIN} to {INT64_MAX})",
+                    param_hint=hint,
+                )
+            ids.append(number)
         else:
             ids.append(text)
     if not ids:
