@@ -66,3 +66,38 @@ def test_recommendation_length_below_one_is_rejected(item_knn):
 def test_score_batch_needs_one_item_per_user(item_knn):
     with pytest.raises(ValueError, match="got 2 users and 1 items"):
         item_knn.score_batch([1, 2], [10])
+
+
+LARGEST_COUNT = 2**64 - 1
+"""The largest count the kernels take (a 64-bit size)."""
+
+
+@pytest.mark.parametrize("cls", SCORERS)
+def test_k_beyond_64_bits_is_refused_at_construction(cls):
+    """Not accepted and then an OverflowError from the kernels at fit or scoring time."""
+    message = f"{cls.__name__}: k must be at most {LARGEST_COUNT}, got {2**64}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls(k=2**64)
+
+
+def test_save_nbrs_beyond_64_bits_is_refused_at_construction():
+    with pytest.raises(ValueError, match=re.escape(f"save_nbrs must be at most {LARGEST_COUNT}")):
+        ItemKNNScorer(save_nbrs=2**64)
+
+
+def test_a_list_length_beyond_64_bits_is_refused(item_knn):
+    with pytest.raises(ValueError, match=re.escape(f"n must be at most {LARGEST_COUNT}")):
+        item_knn.recommend(1, n=2**64)
+
+
+@pytest.mark.parametrize("cls", SCORERS)
+@pytest.mark.parametrize("k", [2**32, 2**32 + 5, LARGEST_COUNT])
+def test_a_k_beyond_every_neighbour_means_all_of_them(ml, cls, k):
+    """Any k above the number of possible neighbours gives what k = that number gives."""
+    users = ml.users.ids[:40]
+    everyone = max(ml.n_users, ml.n_items)
+    expected = cls(k=everyone).fit(ml).recommend_batch(users, 10)
+    got = cls(k=k).fit(ml).recommend_batch(users, 10)
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(have.ids, want.ids)
+        np.testing.assert_array_equal(have.scores, want.scores)

@@ -405,3 +405,32 @@ proptest! {
         prop_assert!(same_bits(&a, &b));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// No item has more neighbours than there are items, so any larger k,
+    /// however large, must give what k = the item count gives.
+    #[test]
+    fn a_k_beyond_every_neighbour_means_all_of_them(
+        d in data_strategy(12, 20),
+        feedback in feedback_strategy(),
+        save_nbrs in proptest::option::of(1usize..8),
+        huge in proptest::sample::select(vec![1usize << 32, (1usize << 32) + 2, usize::MAX]),
+    ) {
+        let f = fit(&d, feedback, save_nbrs);
+        let users: Vec<i32> = (0..d.n_users as i32).collect();
+        let (pu, pi) = all_pairs(&d);
+        for strategy in [ItemStrategy::Auto, ItemStrategy::Intersect, ItemStrategy::Gather] {
+            let all = model(&d, &f, feedback, d.n_items, 1).with_strategy(strategy);
+            let big = model(&d, &f, feedback, huge, 1).with_strategy(strategy);
+            let want = recommend(&all, &users, 6, None, true, &Exec::sequential()).unwrap();
+            let got = recommend(&big, &users, 6, None, true, &Exec::sequential()).unwrap();
+            prop_assert_eq!(&got.items, &want.items);
+            prop_assert!(same_bits(&got.scores, &want.scores));
+            let want = score_pairs(&all, &pu, &pi, &Exec::sequential()).unwrap();
+            let got = score_pairs(&big, &pu, &pi, &Exec::sequential()).unwrap();
+            prop_assert!(same_bits(&got, &want));
+        }
+    }
+}

@@ -313,3 +313,31 @@ fn training_is_the_same_at_any_thread_count() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// No user has more neighbours than there are users, so any larger k,
+    /// however large, must give what k = the user count gives.
+    #[test]
+    fn a_k_beyond_every_neighbour_means_all_of_them(
+        d in data_strategy(20, 12),
+        feedback in feedback_strategy(),
+        huge in proptest::sample::select(vec![1usize << 32, (1usize << 32) + 2, usize::MAX]),
+    ) {
+        let f = fit_user_knn(&d.ratings(feedback), feedback, &Exec::parallel()).unwrap();
+        let users: Vec<i32> = (0..d.n_users as i32).collect();
+        let (pu, pi) = all_pairs(&d);
+        for strategy in [UserStrategy::Auto, UserStrategy::Walk, UserStrategy::ByTarget] {
+            let all = model(&d, &f, feedback, d.n_users, 1).with_strategy(strategy);
+            let big = model(&d, &f, feedback, huge, 1).with_strategy(strategy);
+            let want = recommend(&all, &users, 6, None, true, &Exec::sequential()).unwrap();
+            let got = recommend(&big, &users, 6, None, true, &Exec::sequential()).unwrap();
+            prop_assert_eq!(&got.items, &want.items);
+            prop_assert!(same_bits(&got.scores, &want.scores));
+            let want = score_pairs(&all, &pu, &pi, &Exec::sequential()).unwrap();
+            let got = score_pairs(&big, &pu, &pi, &Exec::sequential()).unwrap();
+            prop_assert!(same_bits(&got, &want));
+        }
+    }
+}

@@ -134,6 +134,9 @@ impl<'a> ItemKnnModel<'a> {
         if min_nbrs == 0 {
             return Err(invalid!("min_nbrs must be at least 1, got 0"));
         }
+        // No item has more neighbours than there are items, so a larger k
+        // means all of them; capped, k fits the u32 counts and products it meets.
+        let k = k.min(n.max(1));
         let rows_exceed_k = (0..n).any(|t| sims.row_len(t) > k);
         Ok(ItemKnnModel {
             ratings,

@@ -119,7 +119,9 @@ impl<'a> UserKnnModel<'a> {
             user_norms,
             users,
             items: item_index,
-            k,
+            // Nobody has more neighbours than there are users, so a larger k
+            // means all of them; capped, k fits the u32 counts it meets.
+            k: k.min(n_users.max(1)),
             min_nbrs,
             min_sim,
             strategy: UserStrategy::Auto,

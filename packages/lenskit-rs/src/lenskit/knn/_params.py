@@ -7,10 +7,13 @@ allowed, so nothing malformed ever reaches the compiled kernels.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Literal, cast
 
 Feedback = Literal["explicit", "implicit"]
 FEEDBACK_KINDS: tuple[Feedback, ...] = ("explicit", "implicit")
+LARGEST_COUNT = 2 * sys.maxsize + 1
+"""The largest count the compiled kernels take: their size type (``usize``)."""
 
 
 def positive_int(owner: str, name: str, value: object) -> int:
@@ -20,6 +23,8 @@ def positive_int(owner: str, name: str, value: object) -> int:
     number = int(value)  # type: ignore[call-overload]
     if number < 1:
         raise ValueError(f"{owner}: {name} must be an integer >= 1, got {number}")
+    if number > LARGEST_COUNT:
+        raise ValueError(f"{owner}: {name} must be at most {LARGEST_COUNT}, got {number}")
     return number
 
 
