@@ -138,6 +138,23 @@ def test_model_without_recommend_is_rejected_before_any_work(known_users: list[o
         recommend(object(), known_users, 2)
 
 
+@pytest.mark.parametrize("users", ["abc", b"abc"], ids=["str", "bytes"])
+def test_a_string_is_refused_not_taken_as_one_user_per_character(
+    popular: PopularScorer, users: object
+) -> None:
+    with pytest.raises(
+        TypeError, match=r"users must be a collection of user ids, got the (str|bytes) .?'abc'"
+    ):
+        recommend(popular, users, 2)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"for one user, pass \[.?'abc'\]"):
+        recommend_iter(popular, users, 2)  # type: ignore[arg-type]
+
+
+def test_a_single_id_is_refused_saying_how_to_pass_one_user(popular: PopularScorer) -> None:
+    with pytest.raises(TypeError, match=r"got the int 5; for one user, pass \[5\]"):
+        recommend(popular, 5, 2)  # type: ignore[arg-type]
+
+
 def test_n_must_be_positive(popular: PopularScorer, known_users: list[object]) -> None:
     with pytest.raises(ValueError, match="n must be at least 1, not 0"):
         recommend(popular, known_users, 0)

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from lenskit.batch.inputs import PairChunk, PairsInput, count_of, pair_chunks, user_chunks
+from lenskit.batch.inputs import (
+    PairChunk,
+    PairsInput,
+    check_users,
+    count_of,
+    pair_chunks,
+    user_chunks,
+)
 from lenskit.batch.plan import RunPlan, plan_run
 from lenskit.batch.progress import Progress, wants_progress
 from lenskit.batch.results import BatchResults
@@ -170,6 +177,7 @@ def _recommend(
     model: object, users: Iterable[object], n: int, options: _Options
 ) -> Generator[BatchResults, None, None]:
     _require(model, "recommend", Recommender)
+    check_users(users)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
     plan = options.resolve_plan()

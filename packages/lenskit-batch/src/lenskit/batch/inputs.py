@@ -10,6 +10,7 @@ held in memory at once.
 from __future__ import annotations
 
 import itertools
+import reprlib
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 
@@ -35,6 +36,30 @@ def count_of(values: object) -> int | None:
     if isinstance(values, pd.DataFrame):
         return None
     return len(values) if isinstance(values, Sized) else None
+
+
+def check_users(users: object) -> None:
+    """Refuse what is not a collection of ids before it is iterated as one.
+
+    A string iterates as its characters, so ``recommend(model, "abc")`` would
+    quietly ask for users ``'a'``, ``'b'`` and ``'c'``.
+
+    Raises:
+        TypeError: *users* is a string, bytes or a single value; the message
+            says how to pass one user.
+    """
+    if isinstance(users, str | bytes):
+        shown = reprlib.repr(users)
+        raise TypeError(
+            f"users must be a collection of user ids, got the {type(users).__name__} {shown}, "
+            f"which would be read as one user per character; for one user, pass [{shown}]"
+        )
+    if not isinstance(users, Iterable):
+        shown = reprlib.repr(users)
+        raise TypeError(
+            f"users must be a collection of user ids, got the {type(users).__name__} {shown}; "
+            f"for one user, pass [{shown}]"
+        )
 
 
 def id_array(values: Iterable[object] | np.ndarray, what: str) -> np.ndarray:
