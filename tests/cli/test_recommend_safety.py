@@ -244,3 +244,24 @@ def test_a_user_id_beyond_64_bits_is_a_usage_error(tmp_path: Path, text: str, li
     users.write_text(text)
     result = run("--users", str(users), "-o", str(tmp_path / "recs.parquet"))
     assert_one_line_error(result, 2, "--users", f"users.txt, line {line}", "64-bit")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_sigterm_mid_write_on_ray_keeps_the_previous_output(
+    tmp_path: Path, users_file: Path
+) -> None:
+    """Ray installs its own SIGTERM handler when it starts; ours must still decide the exit."""
+    pytest.importorskip("ray", reason="Ray is not installed")
+    output = tmp_path / "recs.parquet"
+    output.write_bytes(PREVIOUS)
+    proc = start(output, users_file, "--ray", "--jobs", "2")
+    try:
+        wait_until_writing(proc, tmp_path, output)
+        proc.send_signal(signal.SIGTERM)
+    finally:
+        _, err = finish(proc)
+    assert proc.returncode == 143, err
+    assert "interrupted by SIGTERM" in one_error_line(err)
+    assert output.read_bytes() == PREVIOUS
+    assert temporaries(tmp_path, output) == []

@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -125,17 +127,18 @@ def ray_cluster(
         "log_to_driver": False,
         "logging_level": logging.ERROR,
     }
-    if address is None:
-        context = ray.init(
-            address="local",
-            num_cpus=plan.settings.num_cpus,
-            include_dashboard=False,
-            object_store_memory=object_store_memory,
-            _node_ip_address=LOCAL_HOST,
-            **options,
-        )
-    else:
-        context = ray.init(address=address, **options)
+    with _keeping_sigterm_handler():
+        if address is None:
+            context = ray.init(
+                address="local",
+                num_cpus=plan.settings.num_cpus,
+                include_dashboard=False,
+                object_store_memory=object_store_memory,
+                _node_ip_address=LOCAL_HOST,
+                **options,
+            )
+        else:
+            context = ray.init(address=address, **options)
     try:
         if address is None:
             _check_loopback(context.address_info.get("node_ip_address"))
@@ -150,6 +153,25 @@ def ray_cluster(
         yield info
     finally:
         ray.shutdown()
+
+
+@contextlib.contextmanager
+def _keeping_sigterm_handler() -> Iterator[None]:
+    """Keep a SIGTERM handler the program set across ``ray.init``.
+
+    ``ray.init`` replaces it with one that calls ``sys.exit``, which would
+    override, for instance, the ``lenskit`` command's clean stop on SIGTERM.
+    A default handler is left to Ray's replacement, which at least unwinds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if callable(handler):
+            signal.signal(signal.SIGTERM, handler)
 
 
 def _check_loopback(node_ip: object) -> None:
