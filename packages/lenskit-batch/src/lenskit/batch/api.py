@@ -97,6 +97,7 @@ def recommend(
     Raises:
         UserScoringError: scoring a user raised; the run stopped.
         RayUnavailableError: Ray was asked for but is not installed.
+        TypeError: *users* is a string or a single id, not a collection of ids.
     """
     options = _Options(n_jobs, use_ray, progress, chunk_size, warn_level=3)
     return BatchResults.concat(list(_recommend(model, users, n, options)), ranked=True)
