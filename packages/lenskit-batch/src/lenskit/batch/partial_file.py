@@ -67,12 +67,17 @@ class PartialFile:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
             except FileExistsError:
                 continue
-            # Without a lock (a filesystem without them) the temporary is simply never
-            # judged abandoned.  With one, another run cleaning up may have removed the
-            # file between our creating and locking it; then we retry under a new name.
-            _lock(fd, wait=True)
-            if _is_file(path, fd):
-                return cls(target, path, fd)
+            try:
+                # Without a lock (a filesystem without them) the temporary is simply never
+                # judged abandoned.  With one, another run cleaning up may have removed the
+                # file between our creating and locking it; then we retry under a new name.
+                _lock(fd, wait=True)
+                if _is_file(path, fd):
+                    return cls(target, path, fd)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                os.close(fd)
+                raise
             os.close(fd)
         raise FileExistsError(f"{target}: could not create a temporary file beside it")
 
