@@ -28,6 +28,13 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM arrived; a `KeyboardInterrupt` so that Ctrl-C's clean-up runs for it too."""
 
 
+class _Arrived:
+    """Notes that SIGTERM arrived, as code it passes through may swap `Terminated`
+    for a plain `KeyboardInterrupt` (Ray's waits do)."""
+
+    sigterm = False
+
+
 def exit_cleanly_on_signals(
     note: Callable[..., str],
 ) -> Callable[[Callable[P, None]], Callable[P, None]]:
@@ -40,11 +47,12 @@ def exit_cleanly_on_signals(
     def wrap(command: Callable[P, None]) -> Callable[P, None]:
         @functools.wraps(command)
         def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            arrived = _Arrived()
             try:
-                with _sigterm_raises():
+                with _sigterm_raises(arrived):
                     command(*args, **kwargs)
-            except KeyboardInterrupt as err:
-                signum = signal.SIGTERM if isinstance(err, Terminated) else signal.SIGINT
+            except KeyboardInterrupt:
+                signum = signal.SIGTERM if arrived.sigterm else signal.SIGINT
                 click.echo(f"Error: interrupted by {signum.name}; {note(**kwargs)}", err=True)
                 raise click.exceptions.Exit(128 + signum) from None
 
@@ -54,21 +62,22 @@ def exit_cleanly_on_signals(
 
 
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
+def _sigterm_raises(arrived: _Arrived) -> Iterator[None]:
     """Within the block, SIGTERM raises `Terminated` (once; a second one ends the process)."""
     if threading.current_thread() is not threading.main_thread():
         # Only the main thread may set handlers; elsewhere SIGTERM keeps its default.
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+
+    def raise_terminated(signum: int, frame: FrameType | None) -> None:
+        arrived.sigterm = True
+        # A scheduler that loses patience sends SIGTERM again: then stop at once,
+        # as the next run removes whatever temporary file that leaves.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    # A scheduler that loses patience sends SIGTERM again: then stop at once,
-    # as the next run removes whatever temporary file that leaves.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise Terminated
