@@ -29,15 +29,20 @@ LENSKIT = Path(sys.executable).with_name("lenskit")
 PREVIOUS = b"previous output, not to be touched"
 
 
-@pytest.fixture(scope="module")
-def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every ml-latest-small user three times: a run that writes for several seconds."""
+def users_listed(folder: Path, times: int) -> Path:
+    """A users file naming every ml-latest-small user *times* times over."""
     from lenskit.data import movielens_small
 
-    path = tmp_path_factory.mktemp("users") / "users.txt"
+    path = folder / f"users-{times}.txt"
     ids = movielens_small().users.ids.tolist()
-    path.write_text("\n".join(map(str, ids * 3)) + "\n")
+    path.write_text("\n".join(map(str, ids * times)) + "\n")
     return path
+
+
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every user three times: a run that writes for several seconds."""
+    return users_listed(tmp_path_factory.mktemp("users"), 3)
 
 
 def start(output: Path, users: Path, *args: str) -> subprocess.Popen[str]:
@@ -87,18 +92,17 @@ def one_error_line(stderr: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["recs.parquet", "recs.csv"])
-def test_concurrent_runs_to_one_output_leave_one_complete_file(
-    tmp_path: Path, users_file: Path, name: str
-) -> None:
+def test_concurrent_runs_to_one_output_leave_one_complete_file(tmp_path: Path, name: str) -> None:
     """Two runs with different list lengths: the file holds one run's lists, whole."""
     output = tmp_path / name
+    users_file = users_listed(tmp_path, 1)
     runs = [start(output, users_file, "-n", n) for n in ("4", "7")]
     for proc in runs:
         _, err = finish(proc)
         assert proc.returncode == 0, err
     frame = pd.read_parquet(output) if name.endswith(".parquet") else pd.read_csv(output)
     n_users = len(users_file.read_text().split())
-    lengths = set(frame.groupby("user_id", sort=False).size() // 3)
+    lengths = set(frame.groupby("user_id", sort=False).size())
     assert len(lengths) == 1 and lengths <= {4, 7}
     assert len(frame) == n_users * lengths.pop()
     assert temporaries(tmp_path, output) == []
