@@ -374,3 +374,13 @@ def test_numpy_blas_is_reported_without_importing_numpy(
     apis, numpy_imported = json.loads(result.stdout.splitlines()[-1])
     assert "blas" in apis
     assert numpy_imported is False
+
+
+def test_every_workspace_distribution_is_reported_with_its_installed_version(
+    project: Path,
+) -> None:
+    workspace = Path(__file__).parents[2] / "packages"
+    names = {p.parent.name for p in workspace.glob("*/pyproject.toml")}
+    reported = doctor_json()["lenskit_packages"]
+    assert set(reported) == names  # type: ignore[arg-type]
+    assert reported == {name: metadata.version(name) for name in names}

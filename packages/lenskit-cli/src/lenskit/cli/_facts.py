@@ -35,6 +35,7 @@ LENSKIT_DISTRIBUTIONS = (
     "lenskit-rs",
     "lenskit-batch",
     "lenskit-cli",
+    "lenskit-parallel",
 )
 LIBRARIES = (
     "numpy",
