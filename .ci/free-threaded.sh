@@ -1,20 +1,12 @@
 #!/usr/bin/env bash
-# Runs the test suite on a free-threaded CPython (3.13t from ../shared/tools/python-ft/)
-# in its own venv: third-party wheels chosen by uv among those built for
-# free-threading, the five lenskit packages built from this checkout, no Ray.
+# Runs the test suite on the free-threaded CPython (3.13t from ../shared/tools/python-ft/)
+# in .venv-ft, with the lenskit packages built from this checkout (or from the
+# wheels in LK_WHEELS): .ci/test-python.sh does the work. Usage: bash .ci/free-threaded.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-py_ft=$(../shared/tools/python-ft/install.sh)
-venv=.venv-ft
-rm -rf "$venv"
-uv venv --quiet -p "$py_ft" "$venv"
-
-# shellcheck disable=SC2046
-uv pip install --quiet --python "$venv" --only-binary :all: $(python3 .ci/third_party_requirements.py)
-uv pip install --quiet --python "$venv" \
-  ./packages/lenskit-config ./packages/lenskit-data ./packages/lenskit-rs \
-  ./packages/lenskit-batch ./packages/lenskit-cli
-
-"$venv/bin/python" -c 'import sys; assert not sys._is_gil_enabled(), "GIL enabled"; print(sys.version)'
-"$venv/bin/python" -m pytest -p no:cacheprovider "$@"
+label=$(python3 .ci/supported_pythons.py | awk '$1 ~ /t$/ { print $1; exit }')
+if [ -z "$label" ]; then
+  echo "no free-threaded Python found (../shared/tools/python-ft/install.sh)" >&2
+  exit 1
+fi
+exec bash .ci/test-python.sh "$label" .venv-ft "$@"
