@@ -16,6 +16,7 @@ cd "$root"
 mkdir -p "$out"
 rm -f "$out"/lenskit_*.whl "$out"/lenskit_*.tar.gz
 
+binary_packages=()
 for dir in packages/*/; do
   name=$(basename "$dir")
   if grep -q '^build-backend = "maturin"' "$dir/pyproject.toml"; then
