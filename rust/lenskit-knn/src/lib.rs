@@ -8,23 +8,20 @@
 //!
 //! Kernels borrow caller-owned arrays ([`sparse`]), keep all mutable state in
 //! per-worker scratch, and run on the current Rayon pool or the calling
-//! thread ([`Exec`]). Every output value is computed by one task in an order
+//! thread ([`Exec`]); those shared parts live in `lenskit-core` and are
+//! re-exported here under their usual paths. Every output value is computed by one task in an order
 //! fixed by the data, so results are bit-identical whatever the thread count.
 //! Neighbour selection uses the total order (similarity descending, index
 //! ascending) of [`select`].
 
-pub mod batch;
-mod error;
-pub mod exec;
 pub mod item_knn;
 pub mod normalize;
-pub mod select;
-pub mod sparse;
 pub mod user_knn;
 
-pub use batch::{recommend, score_pairs, Recommendations, UserScorer};
-pub use error::{KnnError, Result};
-pub use exec::Exec;
+pub use lenskit_core::{batch, error, exec, select, sparse};
+pub use lenskit_core::{
+    recommend, score_pairs, Exec, KernelError, Recommendations, Result, UserScorer,
+};
 
 /// What rating values mean.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use lenskit_knn::item_knn::{
     fit_item_knn, ItemKnnFitted, ItemKnnModel, ItemKnnOptions, ItemStrategy,
 };
 use lenskit_knn::sparse::CsrMatrix;
-use lenskit_knn::{recommend, score_pairs, Exec, Feedback, KnnError};
+use lenskit_knn::{recommend, score_pairs, Exec, Feedback, KernelError};
 use proptest::prelude::*;
 
 fn fit(d: &Data, feedback: Feedback, save_nbrs: Option<usize>) -> ItemKnnFitted {
@@ -113,7 +113,7 @@ fn explicit_training_needs_ratings() {
         save_nbrs: None,
     };
     let err = fit_item_knn(&d.ratings(Feedback::Implicit), &opts, &Exec::sequential()).unwrap_err();
-    assert!(matches!(err, KnnError::InvalidInput(m) if m.contains("rating values")));
+    assert!(matches!(err, KernelError::InvalidInput(m) if m.contains("rating values")));
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn negative_min_sim_is_rejected() {
         save_nbrs: None,
     };
     let err = fit_item_knn(&d.ratings(Feedback::Implicit), &opts, &Exec::sequential()).unwrap_err();
-    assert!(matches!(err, KnnError::InvalidInput(m) if m.contains("min_sim")));
+    assert!(matches!(err, KernelError::InvalidInput(m) if m.contains("min_sim")));
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn out_of_range_item_index_is_an_error_not_a_panic() {
         save_nbrs: None,
     };
     let err = fit_item_knn(&r, &opts, &Exec::sequential()).unwrap_err();
-    assert!(matches!(err, KnnError::InvalidInput(m) if m.contains("outside 0..3")));
+    assert!(matches!(err, KernelError::InvalidInput(m) if m.contains("outside 0..3")));
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn cancelled_training_stops_with_cancelled() {
         &Exec::parallel().with_cancel(&flag),
     )
     .unwrap_err();
-    assert_eq!(err, KnnError::Cancelled);
+    assert_eq!(err, KernelError::Cancelled);
 }
 
 /// The seed of the large data set these tests share.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use lenskit_knn::KnnError;
+use lenskit_core::KernelError;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -15,13 +15,13 @@ use crate::pool::ensure_pool;
 /// How often a thread waiting for pool work checks for Python signals.
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-type Outcome<T> = std::thread::Result<Result<T, KnnError>>;
+type Outcome<T> = std::thread::Result<Result<T, KernelError>>;
 
 fn into_py<T>(outcome: Outcome<T>) -> PyResult<T> {
     match outcome {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(KnnError::InvalidInput(msg))) => Err(PyValueError::new_err(msg)),
-        Ok(Err(KnnError::Cancelled)) => Err(PyRuntimeError::new_err("k-NN computation cancelled")),
+        Ok(Err(KernelError::InvalidInput(msg))) => Err(PyValueError::new_err(msg)),
+        Ok(Err(KernelError::Cancelled)) => Err(PyRuntimeError::new_err("computation cancelled")),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
@@ -39,7 +39,7 @@ fn into_py<T>(outcome: Outcome<T>) -> PyResult<T> {
 pub fn run_here<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
-    F: FnOnce() -> Result<T, KnnError> + Send,
+    F: FnOnce() -> Result<T, KernelError> + Send,
 {
     into_py(py.detach(|| catch_unwind(AssertUnwindSafe(work))))
 }
@@ -55,7 +55,7 @@ where
 pub fn run_on_pool<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
-    F: FnOnce(&AtomicBool) -> Result<T, KnnError> + Send,
+    F: FnOnce(&AtomicBool) -> Result<T, KernelError> + Send,
 {
     ensure_pool()?;
     let cancel = AtomicBool::new(false);

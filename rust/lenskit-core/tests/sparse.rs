@@ -1,10 +1,25 @@
 //! The parallel transpose against the sequential one.
 
-mod common;
+use lenskit_core::sparse::{transpose, transpose_on};
+use lenskit_core::Exec;
 
-use common::{pool, seeded};
-use lenskit_knn::sparse::{transpose, transpose_on};
-use lenskit_knn::Exec;
+/// A fixed-seed xorshift generator.
+fn seeded(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
 
 /// A random CSR structure: rows of 0 to 2 * `mean_len` distinct sorted
 /// columns, from a fixed-seed generator.

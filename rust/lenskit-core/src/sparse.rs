@@ -460,7 +460,7 @@ pub fn transpose_map_on<T: Copy + Default + Send>(
 }
 
 /// The first row at or after the `p`-th of `n` equal shares of the entries.
-pub(crate) fn row_at_share(indptr: &[i64], n_rows: usize, p: usize, n: usize) -> usize {
+pub fn row_at_share(indptr: &[i64], n_rows: usize, p: usize, n: usize) -> usize {
     if p == n {
         return n_rows;
     }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::error::{KnnError, Result};
+use crate::error::{KernelError, Result};
 
 /// Execution options for one kernel call.
 ///
@@ -36,7 +36,7 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Stop early with [`KnnError::Cancelled`] once `flag` becomes true.
+    /// Stop early with [`KernelError::Cancelled`] once `flag` becomes true.
     pub fn with_cancel(self, flag: &'a AtomicBool) -> Self {
         Exec {
             cancel: Some(flag),
@@ -58,11 +58,11 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Fail with [`KnnError::Cancelled`] if cancellation was requested.
+    /// Fail with [`KernelError::Cancelled`] if cancellation was requested.
     #[inline]
     pub fn check(&self) -> Result<()> {
         match self.cancel {
-            Some(flag) if flag.load(Ordering::Relaxed) => Err(KnnError::Cancelled),
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(KernelError::Cancelled),
             _ => Ok(()),
         }
     }
@@ -107,6 +107,42 @@ impl<'a> Exec<'a> {
         } else {
             let mut scratch = init();
             items.into_iter().for_each(|item| f(&mut scratch, item));
+        }
+    }
+
+    /// Run `f(scratch, i, row)` on each row `i` of `data`, a matrix of rows
+    /// of `width` values stored one after another, each worker owning one
+    /// scratch value made by `init`; rows are updated in place.
+    ///
+    /// Checks for cancellation before each row and stops at the first
+    /// error (which rows were updated by then is unspecified).
+    pub fn try_for_each_row_mut<T, S, I, F>(
+        &self,
+        data: &mut [T],
+        width: usize,
+        init: I,
+        f: F,
+    ) -> Result<()>
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, usize, &mut [T]) -> Result<()> + Sync + Send,
+    {
+        assert!(width > 0, "rows need at least one value");
+        assert_eq!(data.len() % width, 0, "data is not a whole number of rows");
+        let run = |scratch: &mut S, (i, row): (usize, &mut [T])| {
+            self.check()?;
+            f(scratch, i, row)
+        };
+        if self.parallel {
+            data.par_chunks_mut(width)
+                .enumerate()
+                .try_for_each_init(&init, run)
+        } else {
+            let mut scratch = init();
+            data.chunks_mut(width)
+                .enumerate()
+                .try_for_each(|item| run(&mut scratch, item))
         }
     }
 

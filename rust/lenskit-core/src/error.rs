@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Why a kernel call did not produce a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KnnError {
+pub enum KernelError {
     /// An input array is inconsistent (wrong length, index out of range, ...).
     /// The message names the array and what was expected.
     InvalidInput(String),
@@ -12,24 +12,25 @@ pub enum KnnError {
     Cancelled,
 }
 
-impl fmt::Display for KnnError {
+impl fmt::Display for KernelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KnnError::InvalidInput(msg) => f.write_str(msg),
-            KnnError::Cancelled => f.write_str("computation cancelled"),
+            KernelError::InvalidInput(msg) => f.write_str(msg),
+            KernelError::Cancelled => f.write_str("computation cancelled"),
         }
     }
 }
 
-impl std::error::Error for KnnError {}
+impl std::error::Error for KernelError {}
 
 /// Result alias for kernel calls.
-pub type Result<T> = std::result::Result<T, KnnError>;
+pub type Result<T> = std::result::Result<T, KernelError>;
 
-/// Shorthand for an [`KnnError::InvalidInput`] built with `format!`.
+/// Shorthand for a [`KernelError::InvalidInput`] built with `format!`.
+#[macro_export]
 macro_rules! invalid {
     ($($arg:tt)*) => {
-        $crate::error::KnnError::InvalidInput(format!($($arg)*))
+        $crate::error::KernelError::InvalidInput(format!($($arg)*))
     };
 }
-pub(crate) use invalid;
+pub use crate::invalid;
