@@ -1,12 +1,14 @@
 //! Item-kNN entry points.
 
 use lenskit_knn::item_knn::{fit_item_knn, ItemKnnModel, ItemKnnOptions};
-use lenskit_knn::{recommend, score_pairs, Exec, Feedback};
+use lenskit_knn::{Exec, Feedback};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::arrays::{csr, ratings, slice, CsrArrays, RatingArrays};
-use crate::run::{run_here, run_on_pool};
+use crate::run::run_on_pool;
+use crate::scoring::{recommend_with, score_with};
 use crate::RecommendArrays;
 
 type CsrOut<'py> = (
@@ -68,14 +70,12 @@ type ItemModelArrays<'py> = (
     Option<CsrArrays<'py, f64>>,
 );
 
-fn with_model<'py, T: Send>(
-    py: Python<'py>,
-    model: &ItemModelArrays<'py>,
+/// Borrow a fitted item-kNN model's arrays.
+fn item_model<'a>(
+    model: &'a ItemModelArrays<'_>,
     k: usize,
     min_nbrs: usize,
-    parallel: bool,
-    work: impl FnOnce(&ItemKnnModel<'_>, &Exec<'_>) -> lenskit_knn::Result<T> + Send,
-) -> PyResult<T> {
+) -> PyResult<ItemKnnModel<'a>> {
     let (shape, data, means, sims, sims_t) = model;
     let n = shape.1;
     let means = match means {
@@ -86,7 +86,7 @@ fn with_model<'py, T: Send>(
         Some(t) => Some(csr("transposed similarity matrix", (n, n), t)?),
         None => None,
     };
-    let m = ItemKnnModel::new(
+    ItemKnnModel::new(
         ratings(*shape, data)?,
         means,
         csr("similarity matrix", (n, n), sims)?,
@@ -94,12 +94,7 @@ fn with_model<'py, T: Send>(
         k,
         min_nbrs,
     )
-    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    if parallel {
-        run_on_pool(py, |cancel| work(&m, &Exec::parallel().with_cancel(cancel)))
-    } else {
-        run_here(py, || work(&m, &Exec::sequential()))
-    }
+    .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// Score (user, item) pairs with item-kNN; see `_accel.pyi`.
@@ -114,12 +109,8 @@ pub fn item_knn_score<'py>(
     items: PyReadonlyArray1<'py, i32>,
     parallel: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let users = slice(&users, "users")?;
-    let items = slice(&items, "items")?;
-    let scores = with_model(py, &model, k, min_nbrs, parallel, |m, exec| {
-        score_pairs(m, users, items, exec)
-    })?;
-    Ok(scores.into_pyarray(py))
+    let m = item_model(&model, k, min_nbrs)?;
+    score_with(py, &m, &users, &items, parallel)
 }
 
 /// Top-N recommendations with item-kNN; see `_accel.pyi`.
@@ -137,13 +128,14 @@ pub fn item_knn_recommend<'py>(
     exclude_seen: bool,
     parallel: bool,
 ) -> PyResult<RecommendArrays<'py>> {
-    let users = slice(&users, "users")?;
-    let candidates = match &candidates {
-        Some(c) => Some(slice(c, "candidates")?),
-        None => None,
-    };
-    let recs = with_model(py, &model, k, min_nbrs, parallel, |m, exec| {
-        recommend(m, users, n, candidates, exclude_seen, exec)
-    })?;
-    Ok(crate::recommend_out(py, recs))
+    let m = item_model(&model, k, min_nbrs)?;
+    recommend_with(
+        py,
+        &m,
+        &users,
+        n,
+        candidates.as_ref(),
+        exclude_seen,
+        parallel,
+    )
 }

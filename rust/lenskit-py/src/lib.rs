@@ -1,17 +1,20 @@
-//! Thin PyO3 layer: borrows numpy arrays, releases the GIL, calls
-//! lenskit-knn, and turns errors (and any panic) into Python exceptions.
+//! Thin PyO3 layer: borrows numpy arrays, releases the GIL, calls the
+//! kernel crates (lenskit-knn, lenskit-als), and turns errors (and any
+//! panic) into Python exceptions.
 //!
 //! Every function is stateless: fitted models live in Python as numpy
 //! arrays and are passed back in on each call. `lenskit/_accel.pyi`
 //! documents the Python signatures.
 
+mod als;
 mod arrays;
 mod item;
 mod pool;
 mod run;
+mod scoring;
 mod user;
 
-use lenskit_knn::Recommendations;
+use lenskit_core::Recommendations;
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 
@@ -40,4 +43,10 @@ mod _accel {
 
     #[pymodule_export]
     use crate::user::{user_knn_fit, user_knn_recommend, user_knn_score};
+
+    #[pymodule_export]
+    use crate::als::{
+        als_biases, als_fold_in_explicit, als_fold_in_implicit, als_gram, als_recommend, als_score,
+        als_train,
+    };
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use lenskit_core::KernelError;
+use lenskit_core::{Exec, KernelError};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -92,4 +92,18 @@ where
             }
         }
     })
+}
+
+/// Run `work` on the global pool (`parallel`, interruptible) or on the
+/// calling thread, with the GIL released either way.
+pub fn run_exec<T, F>(py: Python<'_>, parallel: bool, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(&Exec<'_>) -> Result<T, KernelError> + Send,
+{
+    if parallel {
+        run_on_pool(py, |cancel| work(&Exec::parallel().with_cancel(cancel)))
+    } else {
+        run_here(py, || work(&Exec::sequential()))
+    }
 }

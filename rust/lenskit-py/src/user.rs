@@ -1,12 +1,14 @@
 //! User-kNN entry points.
 
 use lenskit_knn::user_knn::{fit_user_knn, UserKnnModel};
-use lenskit_knn::{recommend, score_pairs, Exec, Feedback};
+use lenskit_knn::{Exec, Feedback};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::arrays::{csr, ratings, slice, CsrArrays, RatingArrays};
-use crate::run::{run_here, run_on_pool};
+use crate::run::run_on_pool;
+use crate::scoring::{recommend_with, score_with};
 use crate::RecommendArrays;
 
 type UserFitOut<'py> = (
@@ -60,22 +62,19 @@ type UserModelArrays<'py> = (
     CsrArrays<'py>,
 );
 
-#[allow(clippy::too_many_arguments)]
-fn with_model<'py, T: Send>(
-    py: Python<'py>,
-    model: &UserModelArrays<'py>,
+/// Borrow a fitted user-kNN model's arrays.
+fn user_model<'a>(
+    model: &'a UserModelArrays<'_>,
     k: usize,
     min_nbrs: usize,
     min_sim: f64,
-    parallel: bool,
-    work: impl FnOnce(&UserKnnModel<'_>, &Exec<'_>) -> lenskit_knn::Result<T> + Send,
-) -> PyResult<T> {
+) -> PyResult<UserKnnModel<'a>> {
     let (shape, data, means, norms, vectors, index) = model;
     let means = match means {
         Some(m) => Some(slice(m, "user_means")?),
         None => None,
     };
-    let m = UserKnnModel::new(
+    UserKnnModel::new(
         ratings(*shape, data)?,
         means,
         slice(norms, "user_norms")?,
@@ -85,12 +84,7 @@ fn with_model<'py, T: Send>(
         min_nbrs,
         min_sim,
     )
-    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    if parallel {
-        run_on_pool(py, |cancel| work(&m, &Exec::parallel().with_cancel(cancel)))
-    } else {
-        run_here(py, || work(&m, &Exec::sequential()))
-    }
+    .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// Score (user, item) pairs with user-kNN; see `_accel.pyi`.
@@ -107,12 +101,8 @@ pub fn user_knn_score<'py>(
     items: PyReadonlyArray1<'py, i32>,
     parallel: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let users = slice(&users, "users")?;
-    let items = slice(&items, "items")?;
-    let scores = with_model(py, &model, k, min_nbrs, min_sim, parallel, |m, exec| {
-        score_pairs(m, users, items, exec)
-    })?;
-    Ok(scores.into_pyarray(py))
+    let m = user_model(&model, k, min_nbrs, min_sim)?;
+    score_with(py, &m, &users, &items, parallel)
 }
 
 /// Top-N recommendations with user-kNN; see `_accel.pyi`.
@@ -131,13 +121,14 @@ pub fn user_knn_recommend<'py>(
     exclude_seen: bool,
     parallel: bool,
 ) -> PyResult<RecommendArrays<'py>> {
-    let users = slice(&users, "users")?;
-    let candidates = match &candidates {
-        Some(c) => Some(slice(c, "candidates")?),
-        None => None,
-    };
-    let recs = with_model(py, &model, k, min_nbrs, min_sim, parallel, |m, exec| {
-        recommend(m, users, n, candidates, exclude_seen, exec)
-    })?;
-    Ok(crate::recommend_out(py, recs))
+    let m = user_model(&model, k, min_nbrs, min_sim)?;
+    recommend_with(
+        py,
+        &m,
+        &users,
+        n,
+        candidates.as_ref(),
+        exclude_seen,
+        parallel,
+    )
 }
