@@ -1,27 +1,47 @@
-"""What item-kNN and user-kNN share: id lookups, batching and result lists.
+"""What every lenskit-rs scorer shares: the fit guard, the model snapshot,
+id lookups, and the single-user and batch entry points.
 
-Subclasses fit a model and provide two index-level operations (score pairs,
-recommend for users); this base class turns user and item ids into indices
-(-1 for unknown ones, which the kernels treat as unscorable), makes sure the
-thread pools are sized, and turns kernel output back into `ItemList`s.
+A subclass trains a complete model object from the data (`_train`) and
+scores index arrays with one (`_score_indices`, `_recommend_indices`). This
+base class checks the data and sizes the thread pools before any Rust runs,
+turns user and item ids into indices (-1 for unknown ones, which the
+kernels treat as unscorable), and turns kernel output back into
+`ItemList`s.
+
+A scorer's whole fitted state is one immutable object in one attribute.
+`fit` builds the new model completely and then replaces the old one with a
+single assignment; every call that reads the model takes that attribute
+once and uses only what it got. So a scorer can be refitted while other
+threads use it: each call sees the old model or the new one, never a
+mixture of the two.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from lenskit.data import ItemList, Vocabulary
+from lenskit.data import Interactions, ItemList, Vocabulary
 
-from ._model import TrainingData
-from ._params import list_length
+from .params import list_length
+from .training import TrainingData
 
 IndexArray = npt.NDArray[np.int32]
 RecommendArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]
+
+
+class FittedModel(Protocol):
+    """A scorer's fitted state: at least the training data's vocabularies and rows."""
+
+    @property
+    def training(self) -> TrainingData: ...
+
+
+Model = TypeVar("Model", bound=FittedModel)
 
 
 class RankedArrays(NamedTuple):
@@ -40,7 +60,7 @@ def ensure_pools() -> None:
     ensure_parallel_init()
 
 
-def _id_array(ids: object, what: str) -> np.ndarray:
+def id_array(ids: object, what: str) -> np.ndarray:
     """Ids as a 1-d array for `Vocabulary.indices`."""
     if isinstance(ids, ItemList):
         return ids.ids
@@ -52,24 +72,34 @@ def _id_array(ids: object, what: str) -> np.ndarray:
     return array
 
 
-class KNNScorer(ABC):
-    """Common behaviour of the k-NN scorers; see `ItemKNNScorer` and `UserKNNScorer`."""
+class AccelScorer(ABC, Generic[Model]):
+    """Common behaviour of the lenskit-rs scorers (k-NN and matrix factorisation)."""
 
-    _training: TrainingData | None = None
+    _fitted: Model | None = None
 
     # -- subclass interface ------------------------------------------------------
 
     @abstractmethod
+    def _check_data(self, data: Interactions) -> None:
+        """Raise ValueError if this scorer cannot train on ``data`` (checked before any Rust)."""
+
+    @abstractmethod
+    def _train(self, data: Interactions) -> Model:
+        """Train a complete new model on ``data`` (already checked)."""
+
+    @abstractmethod
     def _score_indices(
-        self, users: IndexArray, items: IndexArray, parallel: bool
+        self, model: Model, users: IndexArray, items: IndexArray, parallel: bool
     ) -> npt.NDArray[np.float64]:
-        """Score (user, item) index pairs; -1 marks unknown."""
+        """Score (user, item) index pairs with ``model``; -1 marks unknown."""
 
     @abstractmethod
     def _recommend_indices(
         self,
+        model: Model,
         users: IndexArray,
         n: int,
+        *,
         candidates: IndexArray | None,
         exclude_seen: bool,
         parallel: bool,
@@ -80,37 +110,67 @@ class KNNScorer(ABC):
     def _params(self) -> dict[str, Any]:
         """Constructor parameters, for repr."""
 
-    # -- fitted state ------------------------------------------------------------
+    # -- fitting -------------------------------------------------------------------
 
-    def _require_training(self) -> TrainingData:
-        if self._training is None:
+    def fit(self, data: Interactions) -> Self:
+        """Train on ``data``, replacing any earlier model at once.
+
+        The data is checked before any Rust runs. Training runs on the Rayon
+        pool with the GIL released; Ctrl-C interrupts it promptly
+        (KeyboardInterrupt), leaving the scorer as it was. Threads using the
+        scorer meanwhile keep the model they started with.
+        """
+        owner = type(self).__name__
+        if not isinstance(data, Interactions):
+            raise TypeError(
+                f"{owner}.fit needs lenskit.data.Interactions, got {type(data).__name__} "
+                "(build one with Interactions.from_frame)"
+            )
+        if data.n_ratings == 0:
+            raise ValueError(f"{owner}: the training data has no interactions")
+        self._check_data(data)
+        ensure_pools()
+        model = self._train(data)
+        self._fitted = model
+        return self
+
+    def _snapshot(self) -> Model:
+        """The fitted model, read once; callers use only this object."""
+        model = self._fitted
+        if model is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(data) first")
-        return self._training
+        return model
+
+    @property
+    def model(self) -> Model:
+        """The fitted arrays (read-only)."""
+        return self._snapshot()
 
     @property
     def users(self) -> Vocabulary:
         """The users of the training data."""
-        return self._require_training().users
+        return self._snapshot().training.users
 
     @property
     def items(self) -> Vocabulary:
         """The items of the training data."""
-        return self._require_training().items
+        return self._snapshot().training.items
 
     # -- single user ---------------------------------------------------------------
 
     def score(self, user: object, items: Sequence[object] | np.ndarray | ItemList) -> ItemList:
         """Predict ``user``'s scores for ``items``, in the order given.
 
-        An unknown user, an unknown item, or too few neighbours gives a NaN
-        score; repeated items are scored each time.
+        An unknown user, an unknown item, or an item the model cannot score
+        gives a NaN score; repeated items are scored each time.
         """
-        training = self._require_training()
-        ids = _id_array(items, "items")
+        model = self._snapshot()
+        training = model.training
+        ids = id_array(items, "items")
         item_idx = training.items.indices(ids, missing="negative")
         user_idx = training.users.indices(np.array([user], dtype=object), missing="negative")
         users = np.full(len(item_idx), user_idx[0], dtype=np.int32)
-        scores = self._score_indices(users, item_idx, False) if len(ids) else np.empty(0)
+        scores = self._score_indices(model, users, item_idx, False) if len(ids) else np.empty(0)
         return ItemList(ids, scores)
 
     def recommend(
@@ -128,14 +188,29 @@ class KNNScorer(ABC):
         list may be shorter than ``n``; it is empty for an unknown user.
         ``n=None`` ranks every scorable candidate.
         """
-        training = self._require_training()
+        model = self._snapshot()
+        users = model.training.users.indices(np.array([user], dtype=object), missing="negative")
+        recs = self._recommend_one(model, users, n, candidates, exclude_seen)
+        return self._lists(model, recs)[0]
+
+    def _recommend_one(
+        self,
+        model: Model,
+        users: IndexArray,
+        n: int | None,
+        candidates: Sequence[object] | np.ndarray | ItemList | None,
+        exclude_seen: bool,
+    ) -> RecommendArrays:
+        """`recommend` for one user index (or a stand-in user's), as ragged arrays."""
+        training = model.training
         count = list_length("n", n)
         cand_idx = None
         if candidates is not None:
-            cand_idx = training.items.indices(_id_array(candidates, "candidates"), "negative")
-        users = training.users.indices(np.array([user], dtype=object), missing="negative")
+            cand_idx = training.items.indices(id_array(candidates, "candidates"), "negative")
         limit = len(training.items) if count is None else count
-        return self._lists(self._recommend_indices(users, limit, cand_idx, exclude_seen, False))[0]
+        return self._recommend_indices(
+            model, users, limit, candidates=cand_idx, exclude_seen=exclude_seen, parallel=False
+        )
 
     # -- batches -----------------------------------------------------------------------
 
@@ -153,7 +228,8 @@ class KNNScorer(ABC):
         ``parallel=False`` runs on the calling thread (with the GIL released),
         for runners that parallelise across calls themselves.
         """
-        return self._lists(self._recommend_users(users, n, exclude_seen, parallel))
+        model = self._snapshot()
+        return self._lists(model, self._recommend_users(model, users, n, exclude_seen, parallel))
 
     def recommend_arrays(
         self,
@@ -166,10 +242,11 @@ class KNNScorer(ABC):
         """`recommend_batch` as flat arrays rather than one `ItemList` per user.
 
         For many users this skips building a Python object per user, which
-        costs as much as scoring when neighbourhoods are small.
+        costs as much as scoring when models are fast.
         """
-        offsets, items, scores = self._recommend_users(users, n, exclude_seen, parallel)
-        return RankedArrays(offsets, self.items.ids[items], scores)
+        model = self._snapshot()
+        offsets, items, scores = self._recommend_users(model, users, n, exclude_seen, parallel)
+        return RankedArrays(offsets, model.training.items.ids[items], scores)
 
     def score_batch(
         self,
@@ -179,9 +256,10 @@ class KNNScorer(ABC):
         parallel: bool = True,
     ) -> npt.NDArray[np.float64]:
         """Scores of ``(users[p], items[p])`` pairs; NaN where unknown or unscorable."""
-        training = self._require_training()
-        user_ids = _id_array(users, "users")
-        item_ids = _id_array(items, "items")
+        model = self._snapshot()
+        training = model.training
+        user_ids = id_array(users, "users")
+        item_ids = id_array(items, "items")
         if len(user_ids) != len(item_ids):
             raise ValueError(
                 f"score_batch needs one item per user: got {len(user_ids)} users "
@@ -189,27 +267,35 @@ class KNNScorer(ABC):
             )
         user_idx = training.users.indices(user_ids, missing="negative")
         item_idx = training.items.indices(item_ids, missing="negative")
-        return self._score_indices(user_idx, item_idx, parallel)
+        if parallel:
+            ensure_pools()
+        return self._score_indices(model, user_idx, item_idx, parallel)
 
     # -- helpers ---------------------------------------------------------------------
 
     def _recommend_users(
         self,
+        model: Model,
         users: Sequence[object] | np.ndarray,
         n: int | None,
         exclude_seen: bool,
         parallel: bool,
     ) -> RecommendArrays:
         """Top-n over every item for each of ``users`` (ids), as ragged index arrays."""
-        training = self._require_training()
+        training = model.training
         count = list_length("n", n)
-        user_idx = training.users.indices(_id_array(users, "users"), missing="negative")
+        user_idx = training.users.indices(id_array(users, "users"), missing="negative")
         limit = len(training.items) if count is None else count
-        return self._recommend_indices(user_idx, limit, None, exclude_seen, parallel)
+        if parallel:
+            ensure_pools()
+        return self._recommend_indices(
+            model, user_idx, limit, candidates=None, exclude_seen=exclude_seen, parallel=parallel
+        )
 
-    def _lists(self, recs: RecommendArrays) -> list[ItemList]:
+    @staticmethod
+    def _lists(model: Model, recs: RecommendArrays) -> list[ItemList]:
         offsets, items, scores = recs
-        ids = self.items.ids[items]
+        ids = model.training.items.ids[items]
         out: list[ItemList] = []
         for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
             ranks = np.arange(1, end - start + 1, dtype=np.int32)
@@ -218,5 +304,5 @@ class KNNScorer(ABC):
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
-        state = "fitted" if self._training is not None else "not fitted"
+        state = "fitted" if self._fitted is not None else "not fitted"
         return f"<{type(self).__name__}({params}), {state}>"

@@ -1,19 +1,24 @@
 """Checking scorer parameters in Python, before any Rust runs.
 
-A bad value gets a ValueError naming the parameter, the value and what is
-allowed, so nothing malformed ever reaches the compiled kernels.
+A bad value gets a ValueError naming the scorer, the parameter, the value
+and what is allowed, so nothing malformed ever reaches the compiled kernels.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from lenskit.data import Interactions
 
 Feedback = Literal["explicit", "implicit"]
 FEEDBACK_KINDS: tuple[Feedback, ...] = ("explicit", "implicit")
 LARGEST_COUNT = 2 * sys.maxsize + 1
 """The largest count the compiled kernels take: their size type (``usize``)."""
+
+_T = TypeVar("_T")
 
 
 def positive_int(owner: str, name: str, value: object) -> int:
@@ -33,28 +38,45 @@ def optional_positive_int(owner: str, name: str, value: object) -> int | None:
     return None if value is None else positive_int(owner, name, value)
 
 
+def finite_number(owner: str, name: str, value: object, *, positive: bool = False) -> float:
+    """``value`` as a finite float of at least 0 (above 0 if ``positive``)."""
+    bound = "> 0" if positive else ">= 0"
+    problem = ValueError(f"{owner}: {name} must be a finite number {bound}, got {value!r}")
+    if isinstance(value, bool):
+        raise problem
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise problem from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise problem
+    return number
+
+
+def one_of(owner: str, name: str, value: object, allowed: tuple[_T, ...]) -> _T:
+    """The entry of ``allowed`` that ``value`` is."""
+    for choice in allowed:
+        if _matches(value, choice):
+            return choice
+    choices = " or ".join(repr(a) for a in allowed)
+    raise ValueError(f"{owner}: {name} must be {choices}, got {value!r}")
+
+
+def _matches(value: object, choice: object) -> bool:
+    # True == 1 in Python; a flag only matches a flag
+    if isinstance(value, bool) or isinstance(choice, bool):
+        return value is choice
+    return value == choice
+
+
 def min_similarity(owner: str, value: object) -> float:
     """``value`` as a finite float of at least 0."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{owner}: min_sim must be a finite number >= 0, got {value!r}"
-            ) from None
-    else:
-        number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"{owner}: min_sim must be a finite number >= 0, got {value!r}")
-    return number
+    return finite_number(owner, "min_sim", value)
 
 
 def feedback_kind(owner: str, value: object) -> Feedback:
     """``value`` as one of the feedback kinds."""
-    if value not in FEEDBACK_KINDS:
-        allowed = " or ".join(repr(k) for k in FEEDBACK_KINDS)
-        raise ValueError(f"{owner}: feedback must be {allowed}, got {value!r}")
-    return cast(Feedback, value)
+    return one_of(owner, "feedback", value, FEEDBACK_KINDS)
 
 
 def neighbour_counts(owner: str, k: object, min_nbrs: object) -> tuple[int, int]:
@@ -71,3 +93,9 @@ def neighbour_counts(owner: str, k: object, min_nbrs: object) -> tuple[int, int]
 def list_length(name: str, value: object) -> int | None:
     """A recommendation length: an int of at least 1, or None for all."""
     return optional_positive_int("recommend", name, value)
+
+
+def require_ratings(owner: str, data: Interactions, what: str, advice: str) -> None:
+    """Refuse ``data`` without rating values, for an option (``what``) that needs them."""
+    if data.ratings is None:
+        raise ValueError(f"{owner}: {what} needs rating values, but the data has none; {advice}")

@@ -1,9 +1,9 @@
-"""The fitted state of a scorer: plain, read-only numpy arrays.
+"""What a fitted scorer keeps of its training data, as plain read-only arrays.
 
-Scorers keep their model here rather than in a Rust object, so a fitted
-scorer pickles (to ship to Ray workers) and is shared read-only by any
-number of threads. The arrays are passed back to the stateless functions of
-`lenskit._accel` on every call.
+Scorers keep their models in numpy arrays rather than Rust objects, so a
+fitted scorer pickles (to ship to Ray workers) and is shared read-only by
+any number of threads; the arrays are passed back to the stateless
+functions of `lenskit._accel` on every call.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ import numpy.typing as npt
 
 from lenskit.data import Interactions, Vocabulary
 
-SimArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]
-"""``(indptr, indices, similarities)`` of a similarity matrix."""
-IndexArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]
-"""``(indptr, indices, vector entries)`` of an item -> users index."""
 RatingArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32] | None]
 
 
@@ -29,18 +25,6 @@ def frozen(array: np.ndarray, dtype: type[np.generic]) -> np.ndarray:
         out = out.view()
         out.flags.writeable = False
     return out
-
-
-def frozen_sims(arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> SimArrays:
-    """Freeze a similarity matrix from the kernels."""
-    indptr, indices, values = arrays
-    return frozen(indptr, np.int64), frozen(indices, np.int32), frozen(values, np.float64)
-
-
-def frozen_index(arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> IndexArrays:
-    """Freeze an item -> users index from the kernels."""
-    indptr, indices, values = arrays
-    return frozen(indptr, np.int64), frozen(indices, np.int32), frozen(values, np.float32)
 
 
 @dataclass(frozen=True)
@@ -55,7 +39,7 @@ class TrainingData:
 
     @classmethod
     def of(cls, data: Interactions, *, explicit: bool) -> TrainingData:
-        """Take the arrays of ``data``, dropping rating values for implicit feedback."""
+        """Take the arrays of ``data``, dropping rating values unless ``explicit``."""
         ratings = data.ratings
         return cls(
             users=data.users,

@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self, SupportsIndex
+from typing import Any, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
 
 from lenskit import _accel
-from lenskit.data import Interactions
-
-from ._model import RatingArrays, SimArrays, TrainingData, frozen, frozen_sims
-from ._params import (
+from lenskit._scorer import (
+    AccelScorer,
+    IndexArray,
+    RatingArrays,
+    RecommendArrays,
+    TrainingData,
+    frozen,
+)
+from lenskit._scorer.params import (
     Feedback,
     feedback_kind,
     min_similarity,
     neighbour_counts,
     optional_positive_int,
+    require_ratings,
 )
-from ._scorer import IndexArray, KNNScorer, RecommendArrays, ensure_pools
+from lenskit.data import Interactions
+
+SimArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]
+"""``(indptr, indices, similarities)`` of a similarity matrix."""
+
+
+def frozen_sims(arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> SimArrays:
+    """Freeze a similarity matrix from the kernels."""
+    indptr, indices, values = arrays
+    return frozen(indptr, np.int64), frozen(indices, np.int32), frozen(values, np.float64)
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,7 @@ class ItemModel:
         return len(self.sims[1])
 
 
-class ItemKNNScorer(KNNScorer):
+class ItemKNNScorer(AccelScorer[ItemModel]):
     """Item-item k-nearest-neighbour scorer.
 
     Explicit feedback: centre each item's ratings on the item mean,
@@ -80,7 +95,6 @@ class ItemKNNScorer(KNNScorer):
         self.min_sim = min_similarity(owner, min_sim)
         self.save_nbrs = optional_positive_int(owner, "save_nbrs", save_nbrs)
         self.feedback: Feedback = feedback_kind(owner, feedback)
-        self._model: ItemModel | None = None
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -91,19 +105,18 @@ class ItemKNNScorer(KNNScorer):
             "feedback": self.feedback,
         }
 
-    def fit(self, data: Interactions) -> Self:
-        """Compute item means and item-item similarities on the Rayon pool.
-
-        Ctrl-C interrupts training promptly (KeyboardInterrupt), leaving the
-        scorer as it was.
-        """
-        explicit = self.feedback == "explicit"
-        if explicit and data.ratings is None:
-            raise ValueError(
-                f"{type(self).__name__}: feedback='explicit' needs rating values, but the "
-                "data has none; use feedback='implicit' for interaction-only data"
+    def _check_data(self, data: Interactions) -> None:
+        if self.feedback == "explicit":
+            require_ratings(
+                type(self).__name__,
+                data,
+                "feedback='explicit'",
+                "use feedback='implicit' for interaction-only data",
             )
-        ensure_pools()
+
+    def _train(self, data: Interactions) -> ItemModel:
+        """Item means and item-item similarities, computed on the Rayon pool."""
+        explicit = self.feedback == "explicit"
         training = TrainingData.of(data, explicit=explicit)
         means, sims, sims_t = _accel.item_knn_fit(
             training.shape,
@@ -112,29 +125,18 @@ class ItemKNNScorer(KNNScorer):
             min_sim=self.min_sim,
             save_nbrs=self.save_nbrs,
         )
-        self._model = ItemModel(
+        return ItemModel(
             training=training,
             item_means=None if means is None else frozen(means, np.float64),
             sims=frozen_sims(sims),
             sims_t=None if sims_t is None else frozen_sims(sims_t),
         )
-        self._training = training
-        return self
-
-    @property
-    def model(self) -> ItemModel:
-        """The fitted arrays (read-only)."""
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(data) first")
-        return self._model
 
     def _score_indices(
-        self, users: IndexArray, items: IndexArray, parallel: bool
+        self, model: ItemModel, users: IndexArray, items: IndexArray, parallel: bool
     ) -> npt.NDArray[np.float64]:
-        if parallel:
-            ensure_pools()
         return _accel.item_knn_score(
-            self.model.accel_args(),
+            model.accel_args(),
             k=self.k,
             min_nbrs=self.min_nbrs,
             users=users,
@@ -144,16 +146,16 @@ class ItemKNNScorer(KNNScorer):
 
     def _recommend_indices(
         self,
+        model: ItemModel,
         users: IndexArray,
         n: int,
+        *,
         candidates: IndexArray | None,
         exclude_seen: bool,
         parallel: bool,
     ) -> RecommendArrays:
-        if parallel:
-            ensure_pools()
         return _accel.item_knn_recommend(
-            self.model.accel_args(),
+            model.accel_args(),
             k=self.k,
             min_nbrs=self.min_nbrs,
             users=users,

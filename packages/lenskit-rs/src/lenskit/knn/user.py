@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self, SupportsIndex
+from typing import Any, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
 
 from lenskit import _accel
+from lenskit._scorer import (
+    AccelScorer,
+    IndexArray,
+    RatingArrays,
+    RecommendArrays,
+    TrainingData,
+    frozen,
+)
+from lenskit._scorer.params import (
+    Feedback,
+    feedback_kind,
+    min_similarity,
+    neighbour_counts,
+    require_ratings,
+)
 from lenskit.data import Interactions
 
-from ._model import IndexArrays, RatingArrays, TrainingData, frozen, frozen_index
-from ._params import Feedback, feedback_kind, min_similarity, neighbour_counts
-from ._scorer import IndexArray, KNNScorer, RecommendArrays, ensure_pools
+IndexArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]
+"""``(indptr, indices, vector entries)`` of an item -> users index."""
+
+
+def frozen_index(arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> IndexArrays:
+    """Freeze an item -> users index from the kernels."""
+    indptr, indices, values = arrays
+    return frozen(indptr, np.int64), frozen(indices, np.int32), frozen(values, np.float32)
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,7 @@ class UserModel:
         )
 
 
-class UserKNNScorer(KNNScorer):
+class UserKNNScorer(AccelScorer[UserModel]):
     """User-user k-nearest-neighbour scorer.
 
     Explicit feedback: centre each user's ratings on the user mean;
@@ -80,7 +100,6 @@ class UserKNNScorer(KNNScorer):
         self.k, self.min_nbrs = neighbour_counts(owner, k, min_nbrs)
         self.min_sim = min_similarity(owner, min_sim)
         self.feedback: Feedback = feedback_kind(owner, feedback)
-        self._model: UserModel | None = None
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -90,43 +109,35 @@ class UserKNNScorer(KNNScorer):
             "feedback": self.feedback,
         }
 
-    def fit(self, data: Interactions) -> Self:
+    def _check_data(self, data: Interactions) -> None:
+        if self.feedback == "explicit":
+            require_ratings(
+                type(self).__name__,
+                data,
+                "feedback='explicit'",
+                "use feedback='implicit' for interaction-only data",
+            )
+
+    def _train(self, data: Interactions) -> UserModel:
         """Normalise the user vectors and index them by item (O(ratings))."""
         explicit = self.feedback == "explicit"
-        if explicit and data.ratings is None:
-            raise ValueError(
-                f"{type(self).__name__}: feedback='explicit' needs rating values, but the "
-                "data has none; use feedback='implicit' for interaction-only data"
-            )
-        ensure_pools()
         training = TrainingData.of(data, explicit=explicit)
         means, norms, vectors, index = _accel.user_knn_fit(
             training.shape, training.arrays, explicit=explicit
         )
-        self._model = UserModel(
+        return UserModel(
             training=training,
             user_means=None if means is None else frozen(means, np.float64),
             user_norms=frozen(norms, np.float64),
             user_vectors=frozen(vectors, np.float32),
             item_index=frozen_index(index),
         )
-        self._training = training
-        return self
-
-    @property
-    def model(self) -> UserModel:
-        """The fitted arrays (read-only)."""
-        if self._model is None:
-            raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(data) first")
-        return self._model
 
     def _score_indices(
-        self, users: IndexArray, items: IndexArray, parallel: bool
+        self, model: UserModel, users: IndexArray, items: IndexArray, parallel: bool
     ) -> npt.NDArray[np.float64]:
-        if parallel:
-            ensure_pools()
         return _accel.user_knn_score(
-            self.model.accel_args(),
+            model.accel_args(),
             k=self.k,
             min_nbrs=self.min_nbrs,
             min_sim=self.min_sim,
@@ -137,16 +148,16 @@ class UserKNNScorer(KNNScorer):
 
     def _recommend_indices(
         self,
+        model: UserModel,
         users: IndexArray,
         n: int,
+        *,
         candidates: IndexArray | None,
         exclude_seen: bool,
         parallel: bool,
     ) -> RecommendArrays:
-        if parallel:
-            ensure_pools()
         return _accel.user_knn_recommend(
-            self.model.accel_args(),
+            model.accel_args(),
             k=self.k,
             min_nbrs=self.min_nbrs,
             min_sim=self.min_sim,
