@@ -1,6 +1,8 @@
 //! Dense row-major matrices of embeddings: one row of `dim` values per user
 //! or item.
 
+use std::ops::Range;
+
 use lenskit_core::error::{invalid, Result};
 
 /// Owned embeddings, `n_rows x dim`, row-major.
@@ -96,6 +98,15 @@ impl<'a> EmbeddingsView<'a> {
     /// All values, row after row.
     pub fn as_slice(&self) -> &'a [f32] {
         self.data
+    }
+
+    /// The rows in `range`.
+    pub fn rows(&self, range: Range<usize>) -> EmbeddingsView<'a> {
+        EmbeddingsView {
+            n_rows: range.len(),
+            dim: self.dim,
+            data: &self.data[range.start * self.dim..range.end * self.dim],
+        }
     }
 
     /// Whether every value is finite.

@@ -10,7 +10,7 @@ use lenskit_core::select::select_best;
 use lenskit_core::sparse::Ratings;
 
 use crate::bias::{check_bias_shape, BiasView};
-use crate::dense::dot;
+use crate::dense::{dispatch, dot};
 use crate::embeddings::EmbeddingsView;
 
 /// A fitted matrix factorisation, borrowed for scoring.
@@ -60,7 +60,7 @@ impl<'a> MfModel<'a> {
     }
 
     /// The score of item `i` for user `u` (valid indices).
-    #[inline]
+    #[inline(always)]
     pub fn score(&self, u: usize, i: usize) -> f64 {
         let s = f64::from(dot(self.users.row(u), self.items.row(i)));
         match self.biases {
@@ -71,7 +71,8 @@ impl<'a> MfModel<'a> {
 }
 
 impl UserScorer for MfModel<'_> {
-    type Scratch = ();
+    /// Every item's score for the user being ranked.
+    type Scratch = Vec<f64>;
 
     fn n_users(&self) -> usize {
         self.rated.n_users()
@@ -81,16 +82,16 @@ impl UserScorer for MfModel<'_> {
         self.rated.n_items()
     }
 
-    fn new_scratch(&self) -> Self::Scratch {}
+    fn new_scratch(&self) -> Self::Scratch {
+        Vec::new()
+    }
 
     fn rated_items(&self, user: usize) -> &[i32] {
         self.rated.row_items(user)
     }
 
-    fn score_into(&self, user: usize, targets: &[i32], _scratch: &mut (), out: &mut [f64]) {
-        for (o, &i) in out.iter_mut().zip(targets) {
-            *o = self.score(user, i as usize);
-        }
+    fn score_into(&self, user: usize, targets: &[i32], _scratch: &mut Vec<f64>, out: &mut [f64]) {
+        score_targets(self, user, targets, out);
     }
 
     fn recommend_all(
@@ -98,7 +99,7 @@ impl UserScorer for MfModel<'_> {
         user: usize,
         n: usize,
         exclude_seen: bool,
-        _scratch: &mut (),
+        scores: &mut Vec<f64>,
         out: &mut Vec<(f64, i32)>,
     ) -> bool {
         let rated = if exclude_seen {
@@ -115,7 +116,30 @@ impl UserScorer for MfModel<'_> {
                 true
             }
         });
-        select_best(unrated.map(|i| (self.score(user, i), i as i32)), n, out);
+        scores.resize(self.n_items(), 0.0);
+        score_all(self, user, scores);
+        select_best(unrated.map(|i| (scores[i], i as i32)), n, out);
         true
     }
 }
+
+#[inline(always)]
+fn score_targets_here(model: &MfModel<'_>, user: usize, targets: &[i32], out: &mut [f64]) {
+    for (o, &i) in out.iter_mut().zip(targets) {
+        *o = model.score(user, i as usize);
+    }
+}
+
+dispatch!(
+    fn score_targets(model: &MfModel<'_>, user: usize, targets: &[i32], out: &mut [f64])
+        => score_targets_here
+);
+
+#[inline(always)]
+fn score_all_here(model: &MfModel<'_>, user: usize, out: &mut [f64]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = model.score(user, i);
+    }
+}
+
+dispatch!(fn score_all(model: &MfModel<'_>, user: usize, out: &mut [f64]) => score_all_here);

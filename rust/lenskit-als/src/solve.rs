@@ -18,7 +18,7 @@
 //! (Hu, Koren and Volinsky).
 
 use crate::dense::NotPositiveDefinite;
-use crate::dense::{add_outer_products, axpy, cholesky, cholesky_solve, dot, matvec};
+use crate::dense::{add_outer_products, axpy, cholesky, cholesky_solve, dispatch, dot, matvec};
 use crate::embeddings::EmbeddingsView;
 
 /// How each row's system is solved.
@@ -87,12 +87,12 @@ impl Scratch {
 const CG_TOLERANCE: f32 = 1e-20;
 
 impl RowSystem<'_> {
-    #[inline]
+    #[inline(always)]
     fn y(&self, t: usize) -> &[f32] {
         self.other.row(self.cols[t] as usize)
     }
 
-    #[inline]
+    #[inline(always)]
     fn weight(&self, t: usize) -> f32 {
         match self.objective {
             Objective::Explicit => 1.0,
@@ -100,7 +100,7 @@ impl RowSystem<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn target(&self, t: usize) -> f32 {
         match self.objective {
             Objective::Explicit => self.values[t],
@@ -108,11 +108,13 @@ impl RowSystem<'_> {
         }
     }
 
+    #[inline(always)]
     fn n(&self) -> usize {
         self.cols.len()
     }
 
     /// `out = B x`.
+    #[inline(always)]
     fn base_times(&self, x: &[f32], out: &mut [f32]) {
         match self.base {
             Base::Diagonal(d) => {
@@ -133,6 +135,16 @@ impl RowSystem<'_> {
         scratch: &mut Scratch,
         x: &mut [f32],
     ) -> Result<(), NotPositiveDefinite> {
+        solve_row(self, solver, scratch, x)
+    }
+
+    #[inline(always)]
+    fn solve_here(
+        &self,
+        solver: Solver,
+        scratch: &mut Scratch,
+        x: &mut [f32],
+    ) -> Result<(), NotPositiveDefinite> {
         if self.n() == 0 {
             x.fill(0.0);
             return Ok(());
@@ -146,6 +158,7 @@ impl RowSystem<'_> {
         }
     }
 
+    #[inline(always)]
     fn solve_exact(&self, s: &mut Scratch, x: &mut [f32]) -> Result<(), NotPositiveDefinite> {
         let k = x.len();
         match self.base {
@@ -157,7 +170,11 @@ impl RowSystem<'_> {
             }
             Base::Matrix(m) => s.a.copy_from_slice(m),
         }
-        add_outer_products(&mut s.a, k, self.n(), |t| (self.weight(t), self.y(t)));
+        let weights = match self.objective {
+            Objective::Explicit => None,
+            Objective::Implicit => Some(self.values),
+        };
+        add_outer_products(&mut s.a, self.other, self.cols, weights);
         x.fill(0.0);
         for t in 0..self.n() {
             axpy(self.target(t), self.y(t), x);
@@ -168,6 +185,7 @@ impl RowSystem<'_> {
     }
 
     /// `out = A p`.
+    #[inline(always)]
     fn times(&self, p: &[f32], out: &mut [f32]) {
         self.base_times(p, out);
         for t in 0..self.n() {
@@ -176,6 +194,7 @@ impl RowSystem<'_> {
         }
     }
 
+    #[inline(always)]
     fn solve_cg(&self, steps: usize, s: &mut Scratch, x: &mut [f32]) {
         // r = b - A x = -B x + sum_j (t_j - w_j y_j.x) y_j
         self.base_times(x, &mut s.r);
@@ -184,7 +203,11 @@ impl RowSystem<'_> {
         }
         for t in 0..self.n() {
             let y = self.y(t);
-            axpy(self.target(t) - self.weight(t) * dot(y, x), y, &mut s.r);
+            axpy(
+                (-self.weight(t)).mul_add(dot(y, x), self.target(t)),
+                y,
+                &mut s.r,
+            );
         }
         s.p.copy_from_slice(&s.r);
         let mut rs = dot(&s.r, &s.r);
@@ -199,9 +222,28 @@ impl RowSystem<'_> {
             let rs_next = dot(&s.r, &s.r);
             let beta = rs_next / rs;
             for (p, r) in s.p.iter_mut().zip(&s.r) {
-                *p = r + beta * *p;
+                *p = beta.mul_add(*p, *r);
             }
             rs = rs_next;
         }
     }
 }
+
+#[inline(always)]
+fn solve_row_here(
+    system: &RowSystem<'_>,
+    solver: Solver,
+    scratch: &mut Scratch,
+    x: &mut [f32],
+) -> Result<(), NotPositiveDefinite> {
+    system.solve_here(solver, scratch, x)
+}
+
+dispatch!(
+    fn solve_row(
+        system: &RowSystem<'_>,
+        solver: Solver,
+        scratch: &mut Scratch,
+        x: &mut [f32],
+    ) -> Result<(), NotPositiveDefinite> => solve_row_here
+);

@@ -12,7 +12,7 @@ use lenskit_core::error::{invalid, Result};
 use lenskit_core::exec::Exec;
 use lenskit_core::sparse::{transpose_map_on, CsrView, Ratings};
 
-use crate::dense::{add_outer_products, mirror_upper, NotPositiveDefinite};
+use crate::dense::{add_gram, dispatch, mirror_upper, NotPositiveDefinite};
 use crate::embeddings::{Embeddings, EmbeddingsView};
 use crate::solve::{Base, Objective, RowSystem, Scratch, Solver};
 
@@ -221,9 +221,9 @@ pub fn gram(other: EmbeddingsView<'_>, reg: f32, exec: &Exec<'_>) -> Result<Vec<
         || (),
         |_, b| {
             let start = b * GRAM_BLOCK_ROWS;
-            let len = GRAM_BLOCK_ROWS.min(n - start);
+            let end = n.min(start + GRAM_BLOCK_ROWS);
             let mut part = vec![0f32; k * k];
-            add_outer_products(&mut part, k, len, |t| (1.0, other.row(start + t)));
+            gram_block(&mut part, other.rows(start..end));
             part
         },
     )?;
@@ -239,3 +239,5 @@ pub fn gram(other: EmbeddingsView<'_>, reg: f32, exec: &Exec<'_>) -> Result<Vec<
     mirror_upper(&mut total, k);
     Ok(total)
 }
+
+dispatch!(fn gram_block(part: &mut [f32], rows: EmbeddingsView<'_>) => add_gram);

@@ -1,4 +1,4 @@
-"""Compiled k-NN kernels (Rust, PyO3). Private: use `lenskit.knn`.
+"""Compiled kernels (Rust, PyO3). Private: use `lenskit.knn` and `lenskit.als`.
 
 Every function is stateless. Fitted models are plain numpy arrays that the
 caller keeps and passes back in; the functions borrow them read-only and
@@ -14,6 +14,7 @@ Shapes and dtypes (C-contiguous):
 - CSR triples: ``(indptr int64, indices int32, values)``.
 - ``users`` / ``items`` / ``candidates``: int32 indices; negative or
   out-of-range values stand for unknown users or items.
+- embeddings: float32 ``(n_rows, k)`` matrices, one row per user or item.
 
 ``parallel=True`` spreads the work over the global Rayon pool (waking every
 50 ms to run Python signal handlers, so Ctrl-C interrupts it and stops the
@@ -33,6 +34,8 @@ _Index = tuple[_I64, _I32, _F32]
 _Recs = tuple[_I64, _I32, _F64]
 _ItemModel = tuple[tuple[int, int], _Ratings, _F64 | None, _Sims, _Sims | None]
 _UserModel = tuple[tuple[int, int], _Ratings, _F64 | None, _F64, _F32, _Index]
+_Matrix = np.ndarray[tuple[int, int], np.dtype[np.float32]]
+_MFModel = tuple[tuple[int, int], _Ratings, _Matrix, _Matrix, tuple[float, _F64, _F64] | None]
 
 def init_thread_pool(threads: int) -> bool:
     """Build the global Rayon pool with ``threads`` threads (at least 1).
@@ -126,3 +129,74 @@ def user_knn_recommend(
     parallel: bool,
 ) -> _Recs:
     """Top-``n`` items per user with user-kNN; see `item_knn_recommend`."""
+
+def als_biases(
+    shape: tuple[int, int], data: _Ratings, *, damping_user: float, damping_item: float
+) -> tuple[float, _F64, _F64, _F32]:
+    """Fit the damped bias model of explicit ratings (values required).
+
+    Returns ``(global_bias, item_biases, user_biases, residuals)``, the
+    residuals aligned with ``data``'s entries.
+    """
+
+def als_train(
+    shape: tuple[int, int],
+    data: _Ratings,
+    users: _Matrix,
+    items: _Matrix,
+    *,
+    implicit: bool,
+    epochs: int,
+    reg_user: float,
+    reg_item: float,
+    cg_steps: int | None = None,
+) -> tuple[_Matrix, _Matrix]:
+    """Train ALS from initial embeddings on the Rayon pool (interruptible).
+
+    ``data`` values are residual ratings (explicit) or confidence minus one
+    (implicit, >= 0). Each row is solved by Cholesky, or by ``cg_steps``
+    conjugate-gradient steps when given. Returns ``(users, items)``.
+    """
+
+def als_gram(embeddings: _Matrix, reg: float) -> _Matrix:
+    """``Y^T Y + reg I`` of embeddings ``Y`` (k x k, symmetric)."""
+
+def als_score(model: _MFModel, *, users: _I32, items: _I32, parallel: bool) -> _F64:
+    """Score ``(users[p], items[p])`` pairs; NaN for unknown ids.
+
+    ``model`` is ``(shape, rated, user_embeddings, item_embeddings, biases)``:
+    ``rated`` lists each user's training items (values unused); ``biases`` is
+    ``(global, item_biases, user_biases)`` for explicit feedback, else None.
+    """
+
+def als_recommend(
+    model: _MFModel,
+    *,
+    users: _I32,
+    n: int,
+    candidates: _I32 | None,
+    exclude_seen: bool,
+    parallel: bool,
+) -> _Recs:
+    """Top-``n`` items per user with matrix factorisation; see `item_knn_recommend`."""
+
+def als_fold_in_explicit(
+    item_embeddings: _Matrix,
+    global_bias: float,
+    item_biases: _F64,
+    *,
+    user_damping: float,
+    reg: float,
+    items: _I32,
+    ratings: _F32,
+) -> tuple[_F32, float]:
+    """A new user's embedding and bias from ratings of ``items`` (sorted, distinct)."""
+
+def als_fold_in_implicit(
+    item_embeddings: _Matrix, gram: _Matrix, *, items: _I32, values: _F32
+) -> _F32:
+    """A new user's embedding from interactions with ``items`` (sorted, distinct).
+
+    ``values`` are confidence minus one (>= 0); ``gram`` is the items'
+    ``Y^T Y`` plus the user regularisation.
+    """

@@ -164,14 +164,7 @@ class AccelScorer(ABC, Generic[Model]):
         An unknown user, an unknown item, or an item the model cannot score
         gives a NaN score; repeated items are scored each time.
         """
-        model = self._snapshot()
-        training = model.training
-        ids = id_array(items, "items")
-        item_idx = training.items.indices(ids, missing="negative")
-        user_idx = training.users.indices(np.array([user], dtype=object), missing="negative")
-        users = np.full(len(item_idx), user_idx[0], dtype=np.int32)
-        scores = self._score_indices(model, users, item_idx, False) if len(ids) else np.empty(0)
-        return ItemList(ids, scores)
+        return self._score_with(self._snapshot(), user, items)
 
     def recommend(
         self,
@@ -188,29 +181,38 @@ class AccelScorer(ABC, Generic[Model]):
         list may be shorter than ``n``; it is empty for an unknown user.
         ``n=None`` ranks every scorable candidate.
         """
-        model = self._snapshot()
-        users = model.training.users.indices(np.array([user], dtype=object), missing="negative")
-        recs = self._recommend_one(model, users, n, candidates, exclude_seen)
-        return self._lists(model, recs)[0]
+        return self._recommend_with(self._snapshot(), user, n, candidates, exclude_seen)
 
-    def _recommend_one(
+    def _score_with(
+        self, model: Model, user: object, items: Sequence[object] | np.ndarray | ItemList
+    ) -> ItemList:
+        training = model.training
+        ids = id_array(items, "items")
+        item_idx = training.items.indices(ids, missing="negative")
+        user_idx = training.users.indices(np.array([user], dtype=object), missing="negative")
+        users = np.full(len(item_idx), user_idx[0], dtype=np.int32)
+        scores = self._score_indices(model, users, item_idx, False) if len(ids) else np.empty(0)
+        return ItemList(ids, scores)
+
+    def _recommend_with(
         self,
         model: Model,
-        users: IndexArray,
+        user: object,
         n: int | None,
         candidates: Sequence[object] | np.ndarray | ItemList | None,
         exclude_seen: bool,
-    ) -> RecommendArrays:
-        """`recommend` for one user index (or a stand-in user's), as ragged arrays."""
+    ) -> ItemList:
         training = model.training
         count = list_length("n", n)
         cand_idx = None
         if candidates is not None:
             cand_idx = training.items.indices(id_array(candidates, "candidates"), "negative")
+        users = training.users.indices(np.array([user], dtype=object), missing="negative")
         limit = len(training.items) if count is None else count
-        return self._recommend_indices(
+        recs = self._recommend_indices(
             model, users, limit, candidates=cand_idx, exclude_seen=exclude_seen, parallel=False
         )
+        return self._lists(model, recs)[0]
 
     # -- batches -----------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """Refitting a scorer while other threads use it (issue 16, section 5).
 
+Every lenskit-rs scorer gets this from `lenskit._scorer.AccelScorer`.
+
 Two threads refit one scorer, each with its own data set, while a third asks
 it for recommendations. A fit must swap in the whole new model at once, so
 every answer is exactly what the model of one data set or the other gives,
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lenskit.als import BiasedMFScorer, ImplicitMFScorer
 from lenskit.data import Interactions, ItemList, movielens_small
 from lenskit.knn import ItemKNNScorer, UserKNNScorer
 
@@ -98,8 +101,17 @@ def hammer(
     return counts["checked"], counts["wrong"], errors
 
 
+SCORERS = {
+    "item-knn": ItemKNNScorer,
+    "user-knn": UserKNNScorer,
+    # seeded, so both fits of one data set give the same model
+    "biased-mf": lambda: BiasedMFScorer(embedding_size=8, epochs=3, seed=1),
+    "implicit-mf": lambda: ImplicitMFScorer(embedding_size=8, epochs=3, seed=1),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("make", [ItemKNNScorer, UserKNNScorer], ids=["item", "user"])
+@pytest.mark.parametrize("make", SCORERS.values(), ids=SCORERS.keys())
 def test_readers_see_the_old_model_or_the_new_one_never_a_mixture(
     make: Callable[[], object],
 ) -> None:
