@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from lenskit.batch import BatchResults, recommend
+from lenskit.batch import BatchResults, predict, recommend
 from lenskit.data import Interactions
 
 
@@ -59,3 +59,30 @@ def test_flat_and_per_user_lists_give_identical_tables(
     assert callable(getattr(item_knn, "recommend_arrays", None))
     lists = recommend(ListsOnly(item_knn), ml_small.users.ids, 10, n_jobs=1, chunk_size=50)
     assert_identical(lists, item_knn_reference)
+
+
+@pytest.fixture(scope="module", params=["BiasedMFScorer", "ImplicitMFScorer"])
+def mf(request: pytest.FixtureRequest, ml_small: Interactions) -> tuple[object, BatchResults]:
+    """A matrix factorisation scorer and its sequential recommendations (the reference)."""
+    als = pytest.importorskip("lenskit.als", reason="lenskit-rs is not built")
+    model = getattr(als, request.param)(embedding_size=16, epochs=4, seed=3).fit(ml_small)
+    return model, recommend(model, ml_small.users.ids, 10, n_jobs=1)
+
+
+def test_matrix_factorisation_is_identical_on_threads(
+    mf: tuple[object, BatchResults], ml_small: Interactions
+) -> None:
+    model, reference = mf
+    assert_identical(recommend(model, ml_small.users.ids, 10, n_jobs=2, chunk_size=7), reference)
+    pairs = ml_small.to_frame().iloc[::50]
+    one = predict(model, pairs, n_jobs=1).to_pandas()
+    two = predict(model, pairs, n_jobs=2, chunk_size=5).to_pandas()
+    assert one["score"].tolist() == two["score"].tolist() and len(one) == len(pairs)
+
+
+@pytest.mark.ray
+def test_matrix_factorisation_is_identical_on_ray(
+    ray_session: object, mf: tuple[object, BatchResults], ml_small: Interactions
+) -> None:
+    model, reference = mf
+    assert_identical(recommend(model, ml_small.users.ids, 10, n_jobs=2, use_ray=True), reference)

@@ -29,9 +29,9 @@ from lenskit.batch.inputs import (
 )
 from lenskit.batch.plan import RunPlan, plan_run
 from lenskit.batch.progress import Progress, wants_progress
+from lenskit.batch.protocol import check_model
 from lenskit.batch.results import BatchResults
 from lenskit.batch.runners import make_runner
-from lenskit.batch.scoring import Predictor, Recommender
 from lenskit.batch.tasks import ChunkTask, PredictTask, RecommendTask
 from lenskit.batch.unknown import UnknownUsers
 
@@ -80,8 +80,8 @@ def recommend(
     """Recommend *n* items to each of *users*.
 
     Args:
-        model: a fitted scorer with ``recommend_batch(users, n, parallel=...)``
-            (lenskit-rs k-NN) or any object with ``recommend(user, n)``.
+        model: any model following `lenskit.batch.protocol` (a lenskit-rs
+            scorer, or an object with ``recommend(user, n)``).
         users: user ids (list, array, Series, or any iterable).
         n: items per user.
         n_jobs: batch jobs (1 = sequential; -1 = one per CPU); default from
@@ -95,6 +95,8 @@ def recommend(
         Users unknown to the model get no rows (one `UnknownUsersWarning`).
 
     Raises:
+        ModelProtocolError: the model does not follow the protocol (checked
+            before any work; return values as they arrive).
         UserScoringError: scoring a user raised; the run stopped.
         RayUnavailableError: Ray was asked for but is not installed.
         TypeError: *users* is a string or a single id, not a collection of ids.
@@ -137,8 +139,8 @@ def predict(
     """Score the given items for each user.
 
     Args:
-        model: a fitted scorer with ``score_batch(users, items, parallel=...)``
-            or any object with ``score(user, items)``.
+        model: any model following `lenskit.batch.protocol` (a lenskit-rs
+            scorer, or an object with ``score(user, items)``).
         pairs: a frame with user and item columns (``user_id``/``user``/``userId``
             and ``item_id``/``item``/``movieId``), or ``(user, items)`` tuples.
         n_jobs, use_ray, progress, chunk_size: as for `recommend`.
@@ -177,7 +179,7 @@ def default_chunk_size(total: int | None, jobs: int) -> int:
 def _recommend(
     model: object, users: Iterable[object], n: int, options: _Options
 ) -> Generator[BatchResults, None, None]:
-    _require(model, "recommend", Recommender)
+    check_model(model, "recommend")
     check_users(users)
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
@@ -198,7 +200,7 @@ def _recommend(
 def _predict(
     model: object, pairs: PairsInput, options: _Options
 ) -> Generator[BatchResults, None, None]:
-    _require(model, "score", Predictor)
+    check_model(model, "predict")
     plan = options.resolve_plan()
     chunks = pair_chunks(pairs, options.chunk(None, plan))
 
@@ -251,12 +253,3 @@ def _stream(
         results.close()
         bar.close()
     unknown.warn(n_users, stacklevel=options.warn_level)
-
-
-def _require(model: object, method: str, protocol: type) -> None:
-    if callable(getattr(model, f"{method}_batch", None)) or isinstance(model, protocol):
-        return
-    raise TypeError(
-        f"{type(model).__name__} cannot {method}: it has neither {method}_batch(...) "
-        f"nor {method}(user, ...)"
-    )

@@ -1,13 +1,13 @@
 """Scoring one chunk of users with whatever model the caller gave us.
 
-Models come in two shapes.  Batch-aware scorers (lenskit-rs's k-NN) offer
-``recommend_batch`` / ``score_batch``: one call scores a whole chunk on the
-calling thread with the GIL released, which is what lets thread runners
-scale.  ``recommend_arrays``, preferred when present, gives the chunk's
-lists as flat arrays, so no Python object is made per user.  Any other
-object with ``recommend(user, n)`` / ``score(user, items)`` still works, one
-user at a time.  Either way a chunk comes back as one Arrow
-table, which is cheap to ship from a Ray worker and to append to a file.
+Models follow the protocol of `lenskit.batch.protocol`: batch-aware scorers
+(lenskit-rs's k-NN and ALS) offer ``recommend_arrays`` / ``recommend_batch``
+/ ``score_batch``, where one call scores a whole chunk on the calling
+thread with the GIL released, which is what lets thread runners scale; any
+other object with ``recommend(user, n)`` / ``score(user, items)`` still
+works, one user at a time. What a model returns is checked as it arrives.
+Either way a chunk comes back as one Arrow table, which is cheap to ship
+from a Ray worker and to append to a file.
 
 Runners call these with ``parallel=False``: each batch job scores on its own
 thread, and the jobs, not the Rayon pool, supply the parallelism.
@@ -16,27 +16,20 @@ thread, and the jobs, not the Rayon pool, supply the parallelism.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence, Sized
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 
 from lenskit.batch.errors import BatchError, UserScoringError
-
-
-@runtime_checkable
-class Recommender(Protocol):
-    """Anything that can recommend for one user."""
-
-    def recommend(self, user: Any, n: int) -> Any: ...
-
-
-@runtime_checkable
-class Predictor(Protocol):
-    """Anything that can score items for one user."""
-
-    def score(self, user: Any, items: Any) -> Any: ...
-
+from lenskit.batch.protocol import (
+    ModelProtocolError,
+    check_arrays,
+    check_item_list,
+    check_lists,
+    check_scores,
+    entry_method,
+)
 
 _Result = TypeVar("_Result", bound=Sized)
 
@@ -63,26 +56,27 @@ def recommend_chunk(model: object, users: np.ndarray, n: int) -> pa.Table:
     Raises:
         UserScoringError: scoring one user raised; names that user.
         BatchError: the chunk failed but no single user reproduces it.
+        ModelProtocolError: the model returned something the protocol does not allow.
     """
     if len(users) == 0:
         return _lists_table(users, [], ranked=True)
-    flat = _batch_method(model, "recommend_arrays")
-    if flat is not None:
+    name, method = entry_method(model, "recommend")
+    if name == "recommend_arrays":
 
         def run_flat(part: slice) -> _Ragged:
-            return _Ragged(*flat(users[part].tolist(), n, parallel=False))
+            ids = users[part].tolist()
+            return _Ragged(*check_arrays(model, name, method(ids, n, parallel=False), len(ids)))
 
         return _run_chunk(run_flat, users).table(users)
-    batch = _batch_method(model, "recommend_batch")
-    if batch is not None:
+    if name == "recommend_batch":
 
         def run(part: slice) -> Sequence[Any]:
-            return batch(users[part].tolist(), n, parallel=False)
+            ids = users[part].tolist()
+            return check_lists(model, name, method(ids, n, parallel=False), ids)
     else:
-        single = _method(model, "recommend", "recommend(user, n)")
 
         def run(part: slice) -> Sequence[Any]:
-            return [single(user, n) for user in users[part].tolist()]
+            return [check_item_list(model, name, method(u, n), u) for u in users[part].tolist()]
 
     lists = _run_chunk(run, users)
     return _lists_table(users, lists, ranked=True)
@@ -94,32 +88,27 @@ def predict_chunk(model: object, users: np.ndarray, items: Sequence[np.ndarray])
     Raises:
         UserScoringError: scoring one user raised; names that user.
         BatchError: the chunk failed but no single user reproduces it.
+        ModelProtocolError: the model returned something the protocol does not allow.
     """
     if len(users) == 0:
         return _lists_table(users, [], ranked=False)
-    batch = _batch_method(model, "score_batch")
-    if batch is not None:
+    name, method = entry_method(model, "predict")
+    if name == "score_batch":
 
         def run(part: slice) -> Sequence[Any]:
             wanted = items[part]
             counts = [len(w) for w in wanted]
             flat_users = np.repeat(users[part], counts)
             flat_items = _concat(wanted)
-            scores = np.asarray(
-                batch(flat_users.tolist(), flat_items.tolist(), parallel=False), np.float64
-            )
-            if scores.shape != flat_items.shape:
-                raise ValueError(
-                    f"score_batch returned {scores.shape} scores for {len(flat_items)} pairs"
-                )
+            result = method(flat_users.tolist(), flat_items.tolist(), parallel=False)
+            scores = check_scores(model, name, result, len(flat_items))
             split = np.split(scores, np.cumsum(counts)[:-1])
             return [_Scored(w, s) for w, s in zip(wanted, split, strict=True)]
     else:
-        single = _method(model, "score", "score(user, items)")
 
         def run(part: slice) -> Sequence[Any]:
             return [
-                single(user, its)
+                check_item_list(model, name, method(user, its), user)
                 for user, its in zip(users[part].tolist(), items[part], strict=True)
             ]
 
@@ -131,11 +120,9 @@ class _Ragged:
     """A ``recommend_arrays`` result: every user's ranked list, end to end."""
 
     def __init__(self, offsets: np.ndarray, item_ids: np.ndarray, scores: np.ndarray) -> None:
-        self.lengths = np.diff(np.asarray(offsets, np.int64))
-        if (self.lengths < 0).any() or len(item_ids) != len(scores):
-            raise BatchError("recommend_arrays returned inconsistent offsets, items and scores")
-        self.item_ids = np.asarray(item_ids)
-        self.scores = np.asarray(scores, np.float64)
+        self.lengths = np.diff(offsets)
+        self.item_ids = item_ids
+        self.scores = scores
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -166,13 +153,20 @@ class _Scored:
 
 
 def _run_chunk(run: Callable[[slice], _Result], users: np.ndarray) -> _Result:
-    """Score a chunk; on failure, find and name the user that fails on their own."""
+    """Score a chunk; on failure, find and name the user that fails on their own.
+
+    A protocol error is the model's, not a user's, and is raised as it is.
+    """
     try:
-        lists = run(slice(None))
+        return run(slice(None))
+    except ModelProtocolError:
+        raise
     except Exception as chunk_error:
         for pos in range(len(users)):
             try:
                 run(slice(pos, pos + 1))
+            except ModelProtocolError:
+                raise
             except Exception as user_error:
                 raise UserScoringError(_key(users[pos]), user_error) from user_error
         first, last = _key(users[0]), _key(users[-1])
@@ -180,9 +174,6 @@ def _run_chunk(run: Callable[[slice], _Result], users: np.ndarray) -> _Result:
             f"scoring {len(users)} users ({first!r} .. {last!r}) failed, "
             f"though each succeeds alone: {type(chunk_error).__name__}: {chunk_error}"
         ) from chunk_error
-    if len(lists) != len(users):
-        raise BatchError(f"the model returned {len(lists)} results for {len(users)} users")
-    return lists
 
 
 def _lists_table(users: np.ndarray, lists: Sequence[Any], *, ranked: bool) -> pa.Table:
@@ -233,18 +224,3 @@ def _concat(parts: Sequence[np.ndarray], dtype: type[np.generic] | None = None) 
 
 def _key(user: object) -> object:
     return user.item() if isinstance(user, np.generic) else user
-
-
-def _batch_method(model: object, name: str) -> Callable[..., Any] | None:
-    method = getattr(model, name, None)
-    return method if callable(method) else None
-
-
-def _method(model: object, name: str, shape: str) -> Any:
-    method = getattr(model, name, None)
-    if not callable(method):
-        raise TypeError(
-            f"{type(model).__name__} cannot be used here: it has neither "
-            f"{name}_batch(...) nor {shape}"
-        )
-    return method

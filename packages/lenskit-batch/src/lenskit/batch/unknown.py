@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from lenskit.batch.errors import UnknownUsersWarning
+from lenskit.batch.protocol import known_users
 
 EXAMPLES = 5
 """How many unknown ids the warning quotes."""
@@ -22,7 +23,7 @@ class UnknownUsers:
     """Splits chunks into known and unknown users and keeps count of the unknown."""
 
     def __init__(self, model: object) -> None:
-        self._vocabulary = getattr(model, "users", None)
+        self._vocabulary = known_users(model)
         self.count = 0
         self.examples: list[object] = []
 
