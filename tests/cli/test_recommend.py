@@ -249,3 +249,61 @@ def _ray_processes() -> list[psutil.Process]:
         if name in ("raylet", "gcs_server") or name.startswith("ray::") or "ray/_private" in cmd:
             found.append(proc)
     return found
+
+
+@pytest.mark.parametrize("model", ["biased-mf", "implicit-mf"])
+def test_matrix_factorisation_models_recommend_and_report_their_seed(
+    model: str, ratings_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "recs.parquet"
+    args = ["--ratings", str(ratings_csv), "--model", model, "-n", "4", "-o", str(out)]
+    result = run(*args, "--features", "8", "--epochs", "3", "--regularization", "0.5")
+    assert result.exit_code == 0, result.output
+    seed = re.search(
+        rf"{model}, fitted in [0-9.]+ s \(seed (\d+); --seed \1 repeats it\)", result.output
+    )
+    assert seed, result.output
+    frame = pq.read_table(out).to_pandas()
+    assert frame["user_id"].nunique() == 30 and frame.groupby("user_id").size().max() == 4
+    again = tmp_path / "again.parquet"
+    repeat = run(
+        *args[:-1],
+        str(again),
+        "--features",
+        "8",
+        "--epochs",
+        "3",
+        "--regularization",
+        "0.5",
+        "--seed",
+        seed.group(1),
+    )
+    assert repeat.exit_code == 0, repeat.output
+    assert pq.read_table(again).equals(pq.read_table(out))
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--model", "biased-mf", "--epochs", "0"], ["--epochs", "0 is not in the range x>=1"]),
+        (["--model", "implicit-mf", "--features", "-2"], ["--embedding-size", "-2"]),
+        (["--model", "biased-mf", "--regularization", "0"], ["--regularization", "> 0, got 0"]),
+        (["--model", "biased-mf", "--regularization", "nan"], ["--regularization", "got nan"]),
+        (["--model", "implicit-mf", "--regularization", "inf"], ["--regularization", "got inf"]),
+        (["--model", "biased-mf", "--seed", "-1"], ["--seed", "-1 is not in the range x>=0"]),
+        (["--epochs", "5"], ["--epochs applies to --model biased-mf or implicit-mf, not item-knn"]),
+    ],
+)
+def test_bad_matrix_factorisation_options_are_one_line_usage_errors(
+    ratings_csv: Path, tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    result = run("--ratings", str(ratings_csv), "-o", str(tmp_path / "r.parquet"), *args)
+    assert_usage_error(result, *fragments)
+    assert not (tmp_path / "r.parquet").exists()
+
+
+def test_biased_mf_on_data_without_ratings_says_to_use_implicit_mf(tmp_path: Path) -> None:
+    clicks = tmp_path / "clicks.csv"
+    pd.DataFrame({"user_id": [1, 1, 2], "item_id": [3, 4, 3]}).to_csv(clicks, index=False)
+    result = run("--ratings", str(clicks), "--model", "biased-mf", "-o", str(tmp_path / "r.csv"))
+    assert_usage_error(result, "--model biased-mf needs ratings", "use --model implicit-mf")

@@ -1,4 +1,4 @@
-"""``lenskit recommend``: train a k-NN model and write recommendations for many users.
+"""``lenskit recommend``: train a model and write recommendations for many users.
 
 The command is the project's front door: with no options it trains item
 k-NN on the bundled ml-latest-small and writes top-10 lists for every user,
@@ -7,7 +7,7 @@ where each came from).  Mistakes in options or files stop it before any
 work, with one line naming the option or file and what is wrong.
 
 Only click and lenskit-config are imported at module level, so ``lenskit
---help`` stays fast; data, k-NN and batch code load when the command runs.
+--help`` stays fast; data, model and batch code load when the command runs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from lenskit.batch import RunPlan
     from lenskit.data import Interactions
 
-MODELS = ("item-knn", "user-knn")
+MODELS = ("item-knn", "user-knn", "biased-mf", "implicit-mf")
+MF_MODELS = ("biased-mf", "implicit-mf")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 """The range of integer ids (the ratings store them as int64)."""
@@ -58,6 +59,32 @@ class _Timings:
 )
 @click.option(
     "-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Items per user."
+)
+@click.option(
+    "--embedding-size",
+    "--features",
+    "embedding_size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Matrix factorisation: dimensions of the embeddings [default: 64].",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Matrix factorisation: training epochs [default: 10].",
+)
+@click.option(
+    "--regularization",
+    type=float,
+    default=None,
+    help="Matrix factorisation: L2 regularisation, > 0 [default: 0.1].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Matrix factorisation: seed of the initial embeddings [default: fresh, reported].",
 )
 @click.option(
     "--users",
@@ -98,14 +125,25 @@ def recommend(
     ratings: Path | None,
     model: str,
     n: int,
+    embedding_size: int | None,
+    epochs: int | None,
+    regularization: float | None,
+    seed: int | None,
     users_file: Path | None,
     output: Path,
     jobs: int | None,
     use_ray: bool | None,
     progress: bool | None,
 ) -> None:
-    """Train a k-NN model and write top-N recommendations for every user."""
+    """Train a model and write top-N recommendations for every user."""
     _check_output(output)
+    mf_scorer = _mf_scorer(
+        model,
+        embedding_size=embedding_size,
+        epochs=epochs,
+        regularization=regularization,
+        seed=seed,
+    )
     if jobs is not None and (jobs == 0 or jobs < -1):
         raise click.BadParameter(
             f"{jobs} is not a number of jobs; use 1 or more, or -1 for one per CPU",
@@ -134,7 +172,12 @@ def recommend(
 
     data, data_name = _load_ratings(ratings)
     users = _load_users(users_file, data) if users_file is not None else data.users.ids
-    scorer = _make_model(model, data)
+    scorer = mf_scorer if mf_scorer is not None else _knn_scorer(model, data)
+    if model == "biased-mf" and data.ratings is None:
+        raise click.UsageError(
+            f"--model biased-mf needs ratings, but {data_name} has none; "
+            "use --model implicit-mf for interaction-only data"
+        )
 
     timings = _Timings()
     start = time.perf_counter()
@@ -147,6 +190,7 @@ def recommend(
 
     _summary(
         model=model,
+        scorer=scorer,
         n=n,
         data=data,
         data_name=data_name,
@@ -305,23 +349,51 @@ def _user_column(path: Path, hint: str) -> tuple[list[object], list[str]]:
     return values, where
 
 
-def _make_model(name: str, data: Interactions) -> Any:
+def _mf_scorer(model: str, **given: int | float | None) -> Any:
+    """The matrix factorisation scorer asked for, its options checked; None for k-NN."""
+    options = {name: value for name, value in given.items() if value is not None}
+    if model not in MF_MODELS:
+        if options:
+            flag = "--" + next(iter(options)).replace("_", "-")
+            raise click.UsageError(
+                f"{flag} applies to --model {' or '.join(MF_MODELS)}, not {model}"
+            )
+        return None
+    try:
+        from lenskit.als import BiasedMFScorer, ImplicitMFScorer
+    except ImportError:
+        raise click.ClickException(_MISSING_MODELS) from None
+    cls = BiasedMFScorer if model == "biased-mf" else ImplicitMFScorer
+    try:
+        return cls(**options)  # type: ignore[arg-type]
+    except ValueError as err:
+        # "<Scorer>: <option> must be ..." names the option
+        message = str(err).split(": ", 1)[-1]
+        option = message.split(" ", 1)[0]
+        raise click.BadParameter(message, param_hint=f"'--{option.replace('_', '-')}'") from None
+
+
+def _knn_scorer(model: str, data: Interactions) -> Any:
     try:
         from lenskit.knn import ItemKNNScorer, UserKNNScorer
     except ImportError:
-        raise click.ClickException(
-            "lenskit recommend needs the k-NN models of lenskit-rs, which are not installed "
-            "(pip install lenskit-rs)"
-        ) from None
+        raise click.ClickException(_MISSING_MODELS) from None
     feedback = "explicit" if data.ratings is not None else "implicit"
-    if name == "user-knn":
+    if model == "user-knn":
         return UserKNNScorer(feedback=feedback)
     return ItemKNNScorer(feedback=feedback)
+
+
+_MISSING_MODELS = (
+    "lenskit recommend needs the models of lenskit-rs, which are not installed "
+    "(pip install lenskit-rs)"
+)
 
 
 def _summary(
     *,
     model: str,
+    scorer: object,
     n: int,
     data: Interactions,
     data_name: str,
@@ -341,7 +413,7 @@ def _summary(
             f"{data.n_ratings:,} ratings by {data.n_users:,} users "
             f"of {data.n_items:,} items ({data_name})",
         ),
-        ("model", f"{model}, fitted in {timings.fit:.2f} s"),
+        ("model", f"{model}, fitted in {timings.fit:.2f} s{_seed_note(scorer)}"),
         (
             "recommend",
             f"{n} items for {n_users:,} users in {timings.recommend:.2f} s ({rate:,.0f} users/s)",
@@ -396,3 +468,9 @@ def _ray_address_source(plan: RunPlan) -> str:
 def _one_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     return " ".join(text.split())
+
+
+def _seed_note(scorer: object) -> str:
+    """For a model trained from random embeddings, the seed that repeats the fit."""
+    seed = getattr(getattr(scorer, "model", None), "seed", None)
+    return "" if seed is None else f" (seed {seed}; --seed {seed} repeats it)"
