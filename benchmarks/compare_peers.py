@@ -1,4 +1,4 @@
-"""Benchmark lenskit-parallel's k-NN against LensKit 2025.8.1, LensKit 2026.4.0 and implicit.
+"""Benchmark lenskit-parallel's k-NN and ALS against LensKit 2025.8.1, 2026.4.0 and implicit.
 
 Full run (after ``benchmarks/peers/setup.sh``; takes hours, see benchmarks/README.md):
 
@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 def _check_ours() -> str | None:
     """Why our own packages cannot run here, or None."""
     try:
+        import lenskit.als
         import lenskit.batch
         import lenskit.knn
     except ImportError as exc:
@@ -78,6 +79,8 @@ def _check_ours() -> str | None:
     wanted = [
         ("lenskit.knn", lenskit.knn, "ItemKNNScorer"),
         ("lenskit.knn", lenskit.knn, "UserKNNScorer"),
+        ("lenskit.als", lenskit.als, "BiasedMFScorer"),
+        ("lenskit.als", lenskit.als, "ImplicitMFScorer"),
         ("lenskit.batch", lenskit.batch, "recommend"),
         ("lenskit.batch", lenskit.batch, "predict"),
     ]

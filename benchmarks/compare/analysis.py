@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .plan import OURS
+from .plan import OURS, TASKS
 
 STAGES = ("fit", "score", "recommend")
 BYTES_PER_MULTIPLY_ADD = 8
@@ -160,6 +160,21 @@ SPEED_TARGETS = (
     SpeedTarget("item-kNN batch top-10 vs implicit", "item-implicit", "recommend", IMPLICIT, 1),
     SpeedTarget("user-kNN batch top-10 vs LK 2025.8.1", "user-explicit", "recommend", LK2025, 10),
     SpeedTarget("implicit item-kNN fit vs implicit", "item-implicit", "fit", IMPLICIT, 1),
+    SpeedTarget("BiasedMF fit vs LK 2026.4.0", "biased-mf", "fit", LK2026, 2),
+    SpeedTarget("ImplicitMF fit vs LK 2026.4.0", "implicit-mf", "fit", LK2026, 2),
+    SpeedTarget("ImplicitMF fit vs implicit", "implicit-mf", "fit", IMPLICIT, 1),
+    SpeedTarget("ImplicitMF batch top-10 vs implicit", "implicit-mf", "recommend", IMPLICIT, 1),
+)
+
+SCALING_DATASET = "syn-1m"
+"""Where the matrix factorisation fits must scale: 2 threads at least this much faster than 1."""
+SCALING_FACTOR = 1.8
+
+QUALITY_TARGETS = (
+    # (task, peer, metric direction, tolerance): ours within the tolerance of the peer
+    ("biased-mf", LK2026, "lower", 0.01),
+    ("implicit-mf", LK2026, "higher", 0.02),
+    ("implicit-mf", IMPLICIT, "higher", 0.02),
 )
 
 
@@ -195,7 +210,7 @@ def _speed_verdicts(times: Times, dataset: str, target: SpeedTarget) -> list[Ver
 
 
 def targets(results: dict[str, Any]) -> list[Verdict]:
-    """The issue's targets, checked on every data set of the run."""
+    """The issues' targets, checked on every data set of the run."""
     times = stage_times(results)
     memory = fit_memory(results)
     out: list[Verdict] = []
@@ -203,6 +218,54 @@ def targets(results: dict[str, Any]) -> list[Verdict]:
         for target in SPEED_TARGETS:
             out += _speed_verdicts(times, dataset, target)
         out += _memory_verdicts(memory, dataset)
+        out += _quality_verdicts(results.get("crosscheck", {}).get("quality", []), dataset)
+    out += _scaling_verdicts(times)
+    return out
+
+
+def _scaling_verdicts(times: Times) -> list[Verdict]:
+    out = []
+    for task in (t for t, spec in TASKS.items() if spec.mf is not None):
+        one = times.get((SCALING_DATASET, task, 1, OURS, "fit"))
+        two = times.get((SCALING_DATASET, task, 2, OURS, "fit"))
+        if one is None or two is None:
+            continue
+        speedup = one.median / two.median
+        out.append(
+            Verdict(
+                f"{task} fit: 2 threads vs 1",
+                SCALING_DATASET,
+                "2",
+                f"{speedup:.2f}x",
+                f">= {SCALING_FACTOR:g}x",
+                speedup >= SCALING_FACTOR,
+            )
+        )
+    return out
+
+
+def _quality_verdicts(quality: list[dict[str, Any]], dataset: str) -> list[Verdict]:
+    found = {(q["task"], q["system"]): q for q in quality if q["dataset"] == dataset}
+    out = []
+    for task, peer, direction, tolerance in QUALITY_TARGETS:
+        ours, theirs = found.get((task, OURS)), found.get((task, peer))
+        if ours is None or theirs is None:
+            continue
+        mine, other = ours["value"], theirs["value"]
+        if direction == "lower":
+            met, bound = mine <= other * (1 + tolerance), f"<= {other * (1 + tolerance):.4f}"
+        else:
+            met, bound = mine >= other * (1 - tolerance), f">= {other * (1 - tolerance):.4f}"
+        out.append(
+            Verdict(
+                f"{task} mean {ours['metric']} within {100 * tolerance:g}% of {peer}",
+                dataset,
+                "1",
+                f"{mine:.4f} vs {other:.4f}",
+                bound,
+                bool(met),
+            )
+        )
     return out
 
 
@@ -277,3 +340,92 @@ def speedups(results: dict[str, Any]) -> dict[tuple[str, str, str, str], dict[in
         if base is not None:
             out[(dataset, task, system, stage)][threads] = base.median / stat.median
     return dict(out)
+
+
+CG_STEPS = 3
+"""Conjugate-gradient steps per row and half-epoch (ours' and implicit's default)."""
+
+
+def mf_multiply_adds(
+    n_users: int, n_items: int, nnz: int, k: int, *, solver: str, implicit: bool
+) -> int:
+    """Multiply-adds of one ALS epoch (a user half and an item half), as the algorithm needs them.
+
+    Per row with ``n`` entries: Cholesky forms the upper triangle of the
+    row's Gram matrix (``n k (k+1) / 2``) and its right-hand side (``n k``),
+    factors it (``k^3 / 6``) and solves (``k^2``). Conjugate gradient
+    computes the residual and then ``CG_STEPS`` matrix-vector products,
+    each a dot product and a scaled addition per entry (``2 n k``) plus, for
+    implicit feedback, a product with the Gram matrix of all rows of the
+    other side (``k^2``), and a few vector updates (``5 k``). Implicit
+    feedback also forms that Gram matrix once per half (``k (k+1) / 2`` per
+    row of the other side).
+    """
+    rows = n_users + n_items
+    visits = 2 * nnz
+    work = 0
+    if implicit:
+        work += rows * k * (k + 1) // 2
+    if solver == "cg":
+        products = CG_STEPS + 1
+        work += visits * 2 * k * products + rows * 5 * k * CG_STEPS
+        if implicit:
+            work += rows * k * k * products
+    else:
+        work += visits * (k * (k + 1) // 2 + k) + rows * (k**3 // 6 + k * k)
+    return work
+
+
+@dataclass(frozen=True)
+class ComputeYardstick:
+    """A matrix factorisation fit's arithmetic rate against one core's matrix-product rate."""
+
+    dataset: str
+    task: str
+    system: str
+    threads: int
+    solver: str
+    flops_per_epoch: float
+    fit_seconds: float
+    per_core_gflops: float
+    peak_gflops: float
+
+    @property
+    def fraction(self) -> float:
+        return self.per_core_gflops / self.peak_gflops
+
+
+def compute_yardsticks(results: dict[str, Any]) -> list[ComputeYardstick]:
+    """The fit's flops (2 per multiply-add of `mf_multiply_adds`) per second per thread."""
+    peak = results["meta"]["machine"].get("single_core")
+    if not peak:
+        return []
+    solvers = {
+        (m["dataset"], m["task"], m["threads"], m["system"]): m.get("details", {}).get("solver")
+        for m in _ok(results)
+    }
+    datasets = results["meta"]["datasets"]
+    out = []
+    for (dataset, task, threads, system, stage), stat in sorted(stage_times(results).items()):
+        spec = TASKS.get(task)
+        solver = solvers.get((dataset, task, threads, system))
+        if stage != "fit" or spec is None or spec.mf is None or solver is None:
+            continue
+        d = datasets[dataset]
+        nnz = int(d.get("n_train", d["n_ratings"]))
+        work = mf_multiply_adds(
+            int(d["n_users"]),
+            int(d["n_items"]),
+            nnz,
+            spec.mf.features,
+            solver=solver,
+            implicit=task == "implicit-mf",
+        )
+        flops = 2 * work
+        rate = flops * spec.mf.epochs / stat.median / threads / 1e9
+        out.append(
+            ComputeYardstick(
+                dataset, task, system, threads, solver, flops, stat.median, rate, peak["gflops"]
+            )
+        )
+    return out

@@ -1,7 +1,7 @@
-"""Writes each data set once to Parquet, with the pairs and users every system uses.
+"""Writes each data set once to Parquet, with the pairs, users and holdout split every system uses.
 
-Every system reads the same three files, so differences in the results come
-from the systems, not from how each one generated or parsed its input.
+Every system reads the same files, so differences in the results come from
+the systems, not from how each one generated or parsed its input.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from lenskit.data import Interactions, movielens_small
 
-from .plan import N_PAIRS, DatasetSpec
+from .plan import HOLDOUT_FRACTION, HOLDOUT_MIN_USER, N_PAIRS, DatasetSpec
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,15 @@ class DatasetFiles:
     ratings: str
     pairs: str
     users: str
+    train: str
+    """Ratings of the holdout split's training part (the matrix factorisation tasks fit on it)."""
+    test: str
+    """Held-out ratings, of users and items in ``train``."""
     n_users: int
     n_items: int
     n_ratings: int
+    n_train: int
+    n_test: int
     multiply_adds: int
     """Item-kNN co-occurrence work: the sum over users of their rating count squared."""
     stages: list[str] | None = None
@@ -64,25 +70,23 @@ def _sample_pairs(data: Interactions, n: int, seed: int) -> tuple[np.ndarray, np
     return data.users.ids[keys // data.n_items], data.items.ids[keys % data.n_items]
 
 
-def write_dataset(spec: DatasetSpec, folder: Path) -> DatasetFiles:
-    """Generate (or load) the data set and write ratings, pairs and users under ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = _interactions(spec)
-    users = np.repeat(data.users.ids, data.user_counts())
-    items = data.items.ids[data.indices]
-    ratings = data.ratings if data.ratings is not None else np.ones(len(items), np.float32)
-    files = DatasetFiles(
-        name=spec.name,
-        ratings=str(folder / "ratings.parquet"),
-        pairs=str(folder / "pairs.parquet"),
-        users=str(folder / "users.parquet"),
-        n_users=data.n_users,
-        n_items=int(np.count_nonzero(data.item_counts())),
-        n_ratings=data.n_ratings,
-        multiply_adds=int(np.sum(data.user_counts().astype(np.int64) ** 2)),
-        stages=list(spec.stages) if spec.stages is not None else None,
-        stages_reason=spec.stages_reason,
-    )
+def _holdout(data: Interactions, seed: int) -> np.ndarray:
+    """A mask of the CSR entries held out: a fixed share of each active user's ratings."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(data.n_ratings, dtype=bool)
+    counts = data.user_counts()
+    for u in np.flatnonzero(counts >= HOLDOUT_MIN_USER):
+        start, n = int(data.indptr[u]), int(counts[u])
+        k = max(1, round(HOLDOUT_FRACTION * n))
+        held[start + rng.choice(n, k, replace=False)] = True
+    # an item rated only in the held-out part has no embedding anywhere: keep it in training
+    trained = np.zeros(data.n_items, dtype=bool)
+    trained[data.indices[~held]] = True
+    held &= trained[data.indices]
+    return held
+
+
+def _write_ratings(path: str, users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> None:
     pq.write_table(
         pa.table(
             {
@@ -91,8 +95,37 @@ def write_dataset(spec: DatasetSpec, folder: Path) -> DatasetFiles:
                 "rating": pa.array(ratings.astype(np.float32)),
             }
         ),
-        files.ratings,
+        path,
     )
+
+
+def write_dataset(spec: DatasetSpec, folder: Path) -> DatasetFiles:
+    """Generate (or load) the data set and write ratings, pairs and users under ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = _interactions(spec)
+    users = np.repeat(data.users.ids, data.user_counts())
+    items = data.items.ids[data.indices]
+    ratings = data.ratings if data.ratings is not None else np.ones(len(items), np.float32)
+    held = _holdout(data, spec.seed + 2)
+    files = DatasetFiles(
+        name=spec.name,
+        ratings=str(folder / "ratings.parquet"),
+        pairs=str(folder / "pairs.parquet"),
+        users=str(folder / "users.parquet"),
+        train=str(folder / "train.parquet"),
+        test=str(folder / "test.parquet"),
+        n_users=data.n_users,
+        n_items=int(np.count_nonzero(data.item_counts())),
+        n_ratings=data.n_ratings,
+        n_train=int((~held).sum()),
+        n_test=int(held.sum()),
+        multiply_adds=int(np.sum(data.user_counts().astype(np.int64) ** 2)),
+        stages=list(spec.stages) if spec.stages is not None else None,
+        stages_reason=spec.stages_reason,
+    )
+    _write_ratings(files.ratings, users, items, ratings)
+    _write_ratings(files.train, users[~held], items[~held], ratings[~held])
+    _write_ratings(files.test, users[held], items[held], ratings[held])
     pair_users, pair_items = _sample_pairs(data, N_PAIRS, spec.seed + 1)
     pq.write_table(
         pa.table(

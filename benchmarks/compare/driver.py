@@ -18,7 +18,17 @@ from typing import Any
 
 from . import crosscheck, docs_page, machine, report, runner
 from .datasets import DatasetFiles, write_dataset
-from .plan import OURS, SYSTEMS, TASKS, TOP_N, DatasetSpec, SystemSpec, Task, dataset_spec
+from .plan import (
+    MF_TASKS,
+    OURS,
+    SYSTEMS,
+    TASKS,
+    TOP_N,
+    DatasetSpec,
+    SystemSpec,
+    Task,
+    dataset_spec,
+)
 
 LENSKIT_PEERS = ("lenskit-2025.8.1", "lenskit-2026.4.0")
 SMOKE_BANDWIDTH_BYTES = 64 * 1024 * 1024
@@ -42,8 +52,11 @@ class RunConfig:
     skipped_systems: dict[str, str] = field(default_factory=dict)
 
 
-def _dump_prefix(out: Path, dataset: str, task: str, threads: int, system: str) -> str:
-    return str(out / "outputs" / f"{dataset}-{task}-t{threads}-{system}")
+def _dump_prefix(
+    out: Path, dataset: str, task: str, threads: int, system: str, *, rep: int = 0
+) -> str:
+    suffix = f"-r{rep}" if rep else ""
+    return str(out / "outputs" / f"{dataset}-{task}-t{threads}-{system}{suffix}")
 
 
 def _save(results: dict[str, Any], out: Path) -> None:
@@ -101,6 +114,9 @@ def _measure(config: RunConfig, files: dict[str, DatasetFiles], results: dict[st
             dump = None
             if rep == 0 and (threads == 1 or system.name == OURS):
                 dump = _dump_prefix(config.out, dataset, task.name, threads, system.name)
+            elif task.mf is not None and threads == 1:
+                # quality is averaged over the repetitions' seeds
+                dump = _dump_prefix(config.out, dataset, task.name, threads, system.name, rep=rep)
             measurement = runner.Measurement(system, files[dataset], task, threads, rep, dump)
             record = runner.run(measurement, work, config.timeout)
             results["measurements"].append(record)
@@ -160,11 +176,29 @@ def crosscheck_run(results: dict[str, Any], out: Path) -> dict[str, list[dict[st
     """Compare the outputs the first repetition wrote under ``out`` (see the module doc)."""
     meta = results["meta"]
     names = {name for name, info in meta["systems"].items() if info["available"]}
-    checks: dict[str, list[dict[str, Any]]] = {"scores": [], "lists": [], "threads": []}
+    checks: dict[str, list[dict[str, Any]]] = {
+        "scores": [],
+        "lists": [],
+        "threads": [],
+        "quality": [],
+    }
     for dataset in meta["datasets"]:
         for task in meta["tasks"]:
             ours = _dump_prefix(out, dataset, task, 1, OURS)
-            for peer in (*LENSKIT_PEERS, "implicit"):
+            if task in MF_TASKS:
+                # different solvers from different random starts: compare quality, not scores
+                test = meta["datasets"][dataset]["test"]
+                for system in (s for s in SYSTEMS if s in names and task in SYSTEMS[s].tasks):
+                    prefixes = [
+                        _dump_prefix(out, dataset, task, 1, system, rep=rep)
+                        for rep in range(meta["reps"])
+                    ]
+                    if (q := crosscheck.mean_quality(prefixes, test, task, TOP_N)) is not None:
+                        checks["quality"].append(
+                            {"dataset": dataset, "task": task, "system": system} | q
+                        )
+            peers = () if task in MF_TASKS else (*LENSKIT_PEERS, "implicit")
+            for peer in peers:
                 if peer not in names or task not in SYSTEMS[peer].tasks:
                     continue
                 theirs = _dump_prefix(out, dataset, task, 1, peer)
@@ -209,6 +243,7 @@ def run(config: RunConfig) -> int:
     info["copy_bandwidth"] = (
         machine.copy_bandwidth(bandwidth_bytes) if bandwidth_bytes else machine.copy_bandwidth()
     )
+    info["single_core"] = machine.single_core_gflops(256 if config.smoke else 1024)
     files = {d.name: write_dataset(d, config.out / "data" / d.name) for d in config.datasets}
     results: dict[str, Any] = {
         "meta": {

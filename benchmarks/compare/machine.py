@@ -1,7 +1,9 @@
-"""Facts about the machine a run used, and its memory bandwidth as a yardstick.
+"""Facts about the machine a run used, and its memory bandwidth and arithmetic
+throughput as yardsticks.
 
 Timings mean little without the machine they came from; the copy bandwidth
-tells how fast any memory-bound kernel could go on it at best.
+tells how fast any memory-bound kernel could go on it at best, and a
+single-thread matrix product how fast a compute-bound one could.
 """
 
 from __future__ import annotations
@@ -85,6 +87,28 @@ def copy_bandwidth(n_bytes: int = _COPY_BYTES, repeats: int = _COPY_REPEATS) -> 
     return {"bytes": float(n_bytes), "seconds": best, "gb_per_s": 2 * n_bytes / best / 1e9}
 
 
+def single_core_gflops(size: int = 1024, repeats: int = 5) -> dict[str, float]:
+    """Best single-thread float32 matrix-product rate (numpy's BLAS, one thread).
+
+    A tuned ``sgemm`` is as close to the core's peak arithmetic rate as
+    library code gets: the compute-bound yardstick.
+    """
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    a = rng.random((size, size), dtype=np.float32)
+    b = rng.random((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    best = float("inf")
+    with threadpool_limits(limits=1, user_api="blas"):
+        np.matmul(a, b, out=out)  # warm up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            np.matmul(a, b, out=out)
+            best = min(best, time.perf_counter() - start)
+    return {"size": float(size), "seconds": best, "gflops": 2 * size**3 / best / 1e9}
+
+
 def describe(measure_bandwidth: bool = True) -> dict[str, Any]:
     """Machine, OS, interpreter and source revision of this run."""
     info: dict[str, Any] = {
@@ -102,4 +126,5 @@ def describe(measure_bandwidth: bool = True) -> dict[str, Any]:
     }
     if measure_bandwidth:
         info["copy_bandwidth"] = copy_bandwidth()
+        info["single_core"] = single_core_gflops()
     return info

@@ -17,6 +17,10 @@ WORKERS_DIR = Path(__file__).resolve().parent / "workers"
 N_PAIRS = 10_000
 """How many fixed (user, item) pairs every system scores."""
 TOP_N = 10
+HOLDOUT_FRACTION = 0.2
+"""Share of each user's ratings (of users with at least ``HOLDOUT_MIN_USER`` ratings) held out
+for the quality measures of the matrix factorisation tasks."""
+HOLDOUT_MIN_USER = 5
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,18 @@ def dataset_spec(name: str) -> DatasetSpec | None:
 
 
 @dataclass(frozen=True)
+class MFSettings:
+    """The settings every system trains a matrix factorisation with."""
+
+    features: int = 64
+    epochs: int = 10
+    regularization: float = 0.1
+    weight: float = 40.0
+    """Confidence weight of an interaction (implicit feedback; implicit's ``alpha``)."""
+    seed: int = 42
+
+
+@dataclass(frozen=True)
 class Task:
     """One algorithm configuration and the stages measured for it."""
 
@@ -70,6 +86,9 @@ class Task:
     stages: tuple[str, ...]
     save_nbrs: int | None = None
     """Neighbours kept per item by the fit (None: all, LensKit's default)."""
+    mf: MFSettings | None = None
+    """Matrix factorisation tasks: fit on the training part of the holdout split, score
+    (and rank for) its held-out part, and measure quality there."""
 
 
 TASKS: dict[str, Task] = {
@@ -88,7 +107,22 @@ TASKS: dict[str, Task] = {
         ("fit", "recommend"),
         save_nbrs=20,
     ),
+    "biased-mf": Task(
+        "biased-mf",
+        "BiasedMF ALS (64 features, 10 epochs, reg 0.1)",
+        0,
+        ("fit", "score", "recommend"),
+        mf=MFSettings(),
+    ),
+    "implicit-mf": Task(
+        "implicit-mf",
+        "ImplicitMF ALS (64 features, 10 epochs, reg 0.1, weight 40)",
+        0,
+        ("fit", "recommend"),
+        mf=MFSettings(),
+    ),
 }
+MF_TASKS = frozenset(name for name, task in TASKS.items() if task.mf is not None)
 
 
 @dataclass(frozen=True)
@@ -134,14 +168,14 @@ SYSTEMS: dict[str, SystemSpec] = {
         "lenskit-2026.4.0",
         "LensKit 2026.4.0",
         "worker_lenskit.py",
-        frozenset({"item-explicit", "user-explicit"}),
+        frozenset({"item-explicit", "user-explicit", "biased-mf", "implicit-mf"}),
         venv=".venv-lenskit-2026.4.0",
     ),
     "implicit": SystemSpec(
         "implicit",
         "implicit 0.7.3",
         "worker_implicit.py",
-        frozenset({"item-implicit"}),
+        frozenset({"item-implicit", "implicit-mf"}),
         venv=".venv-implicit",
     ),
 }

@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +56,19 @@ def run(measurement: Measurement, work_dir: Path, timeout: float) -> dict[str, A
     result_path = work_dir / f"{stem}.result.json"
     log_path = work_dir / f"{stem}.log"
     result_path.unlink(missing_ok=True)
+    # matrix factorisation fits on the holdout split's training part and scores its test part
+    split = m.task.mf is not None
     spec = {
         "algo": m.task.name,
         "k": m.task.k,
         "save_nbrs": m.task.save_nbrs,
+        # each repetition of a matrix factorisation starts from other random embeddings
+        "mf": asdict(replace(m.task.mf, seed=m.task.mf.seed + m.rep)) if m.task.mf else None,
         "threads": m.threads,
         "n": TOP_N,
         "stages": m.dataset.stages_of(m.task.stages),
-        "ratings": m.dataset.ratings,
-        "pairs": m.dataset.pairs,
+        "ratings": m.dataset.train if split else m.dataset.ratings,
+        "pairs": m.dataset.test if split else m.dataset.pairs,
         "users": m.dataset.users,
         "dump": m.dump,
         "result": str(result_path),

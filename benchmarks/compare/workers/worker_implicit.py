@@ -1,10 +1,13 @@
-"""Benchmark worker for implicit 0.7.3's ``CosineRecommender``, run in its peer venv.
+"""Benchmark worker for implicit 0.7.3's ``CosineRecommender`` and ``AlternatingLeastSquares``.
 
-implicit works on dense 0-based indices and a scipy CSR user-item matrix, so
-``prepare`` maps the shared ids to indices (untimed, as every system's
-``prepare`` is). Every rating counts as a 1: this is binary cosine item-kNN.
-``num_threads`` is the thread count the driver asks for; implicit uses it for
-the fit, while its item-item batch recommend is a loop on one thread.
+Runs in implicit's peer venv. implicit works on dense 0-based indices and a
+scipy CSR user-item matrix, so ``prepare`` maps the shared ids to indices
+(untimed, as every system's ``prepare`` is). Every rating counts as a 1:
+binary cosine item-kNN, and implicit-feedback ALS with confidence
+``1 + alpha`` (``alpha`` is the task's weight) solved by implicit's default
+conjugate gradient. ``num_threads`` is the thread count the driver asks for;
+implicit uses it for the fits and for the ALS recommend, while its item-item
+batch recommend is a loop on one thread.
 """
 
 from __future__ import annotations
@@ -21,8 +24,12 @@ class ImplicitSystem:
     """implicit's item-item cosine recommender on binary data."""
 
     def __init__(self, spec: Spec) -> None:
-        if spec["algo"] != "item-implicit":
-            raise ValueError(f"implicit only runs item-implicit, not {spec['algo']}")
+        if spec["algo"] not in ("item-implicit", "implicit-mf"):
+            raise ValueError(
+                f"implicit only runs item-implicit and implicit-mf, not {spec['algo']}"
+            )
+        self.algo: str = spec["algo"]
+        self.mf: dict[str, Any] | None = spec.get("mf")
         self.k = int(spec["k"])
         self.threads = int(spec["threads"])
         self._ids: Any = None
@@ -36,13 +43,26 @@ class ImplicitSystem:
         ones = np.ones(len(user_idx), dtype=np.float32)
         shape = (len(self.user_ids), len(self.item_ids))
         self.user_items = sparse.csr_matrix((ones, (user_idx, item_idx)), shape=shape)
-        self.model = nn.CosineRecommender(K=self.k, num_threads=self.threads)
+        if self.mf is not None:
+            als: Any = importlib.import_module("implicit.cpu.als")
+            self.model = als.AlternatingLeastSquares(
+                factors=self.mf["features"],
+                regularization=self.mf["regularization"],
+                alpha=self.mf["weight"],
+                iterations=self.mf["epochs"],
+                num_threads=self.threads,
+                random_state=self.mf["seed"],
+            )
+        else:
+            self.model = nn.CosineRecommender(K=self.k, num_threads=self.threads)
 
     def fit(self) -> None:
         self.model.fit(self.user_items, show_progress=False)
 
     def prepare_pairs(self, users: np.ndarray, items: np.ndarray) -> None:
-        raise NotImplementedError("the implicit comparison covers fit and top-N only")
+        raise NotImplementedError(
+            f"the implicit comparison of {self.algo} covers fit and top-N only"
+        )
 
     def score(self) -> None:
         raise NotImplementedError("the implicit comparison covers fit and top-N only")
@@ -67,7 +87,8 @@ class ImplicitSystem:
 
     def describe(self) -> dict[str, Any]:
         versions = {p: metadata.version(p) for p in ("implicit", "numpy", "scipy")}
-        return {"versions": versions, "num_threads": self.threads}
+        solver = "cg" if getattr(self.model, "use_cg", False) else None
+        return {"versions": versions, "num_threads": self.threads, "solver": solver}
 
 
 if __name__ == "__main__":

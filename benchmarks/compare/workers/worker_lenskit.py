@@ -1,10 +1,12 @@
 """Benchmark worker for upstream LensKit (2025.8.1 and 2026.4.0), run in a peer venv.
 
 Uses LensKit the way its documentation does: a Dataset from a data frame, a
-top-N pipeline around ``ItemKNNScorer``/``UserKNNScorer``, ``pipeline.train``
-for the fit, and ``lenskit.batch.predict``/``recommend`` with ``n_jobs`` for
-batch work. Threads come from ``LK_NUM_THREADS``/``LK_NUM_BACKEND_THREADS``,
-set by the driver before this process starts.
+top-N pipeline around ``ItemKNNScorer``/``UserKNNScorer`` or
+``BiasedMFScorer``/``ImplicitMFScorer``, ``pipeline.train`` for the fit (with
+the task's seed for matrix factorisation), and
+``lenskit.batch.predict``/``recommend`` with ``n_jobs`` for batch work.
+Threads come from ``LK_NUM_THREADS``/``LK_NUM_BACKEND_THREADS``, set by the
+driver before this process starts.
 
 Upstream LensKit shares our ``lenskit`` namespace, so its modules are loaded
 by name at run time (this file is never imported in the workspace venv).
@@ -26,6 +28,7 @@ class LenskitSystem:
     def __init__(self, spec: Spec) -> None:
         self.algo: str = spec["algo"]
         self.k = int(spec["k"])
+        self.mf: dict[str, Any] | None = spec.get("mf")
         self.n_jobs = int(spec["threads"])
         self.batch: Any = importlib.import_module("lenskit.batch")
         self._scores: Any = None
@@ -41,16 +44,36 @@ class LenskitSystem:
         self.data = data_mod.from_interactions_df(
             ratings.frame(), user_col="user_id", item_col="item_id", rating_col="rating"
         )
-        kind, feedback = self.algo.split("-")
-        if kind == "item":
-            scorer = knn.ItemKNNScorer(k=self.k, save_nbrs=spec.get("save_nbrs"), feedback=feedback)
+        scorer: Any
+        if self.mf is not None:
+            als: Any = importlib.import_module("lenskit.als")
+            common = {
+                "embedding_size": self.mf["features"],
+                "epochs": self.mf["epochs"],
+                "regularization": self.mf["regularization"],
+            }
+            if self.algo == "biased-mf":
+                scorer = als.BiasedMFScorer(**common)
+            else:
+                scorer = als.ImplicitMFScorer(weight=self.mf["weight"], **common)
         else:
-            scorer = knn.UserKNNScorer(k=self.k, feedback=feedback)
+            kind, feedback = self.algo.split("-")
+            if kind == "item":
+                scorer = knn.ItemKNNScorer(
+                    k=self.k, save_nbrs=spec.get("save_nbrs"), feedback=feedback
+                )
+            else:
+                scorer = knn.UserKNNScorer(k=self.k, feedback=feedback)
         # "raw": the scorer itself predicts ratings, with no fallback filling the gaps.
-        self.pipe = pipeline.topn_pipeline(scorer, predicts_ratings="raw")
+        raw = self.algo != "implicit-mf"
+        self.pipe = pipeline.topn_pipeline(scorer, predicts_ratings="raw" if raw else False)
 
     def fit(self) -> None:
-        self.pipe.train(self.data)
+        if self.mf is None:
+            self.pipe.train(self.data)
+        else:
+            training: Any = importlib.import_module("lenskit.training")
+            self.pipe.train(self.data, training.TrainingOptions(rng=self.mf["seed"]))
 
     def prepare_pairs(self, users: np.ndarray, items: np.ndarray) -> None:
         import pandas as pd
@@ -83,7 +106,9 @@ class LenskitSystem:
 
     def describe(self) -> dict[str, Any]:
         versions = {p: metadata.version(p) for p in ("lenskit", "numpy", "torch")}
-        return {"versions": versions, "n_jobs": self.n_jobs}
+        # LensKit's ALS solves every row exactly (Cholesky)
+        solver = "cholesky" if self.mf is not None else None
+        return {"versions": versions, "n_jobs": self.n_jobs, "solver": solver}
 
 
 if __name__ == "__main__":

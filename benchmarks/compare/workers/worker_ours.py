@@ -1,7 +1,8 @@
 """Benchmark worker for lenskit-parallel (this workspace), run with the workspace's Python.
 
-Uses the public API a user would: ``Interactions.from_frame``, the k-NN
-scorers' ``fit``, and ``lenskit.batch.predict``/``recommend`` with ``n_jobs``.
+Uses the public API a user would: ``Interactions.from_frame``, the k-NN or
+matrix factorisation scorers' ``fit``, and ``lenskit.batch.predict``/``recommend``
+with ``n_jobs``.
 The Rayon pool is sized from ``LK_NUM_THREADS``, set by the driver before
 this process starts.
 """
@@ -20,18 +21,22 @@ import pandas as pd
 from worker_common import Ratings, Spec, main
 
 from lenskit import batch
+from lenskit.als import BiasedMFScorer, ImplicitMFScorer
 from lenskit.data import Interactions
 from lenskit.knn import ItemKNNScorer, UserKNNScorer
 from lenskit.parallel import ensure_parallel_init
 
+Model = ItemKNNScorer | UserKNNScorer | BiasedMFScorer | ImplicitMFScorer
+
 
 class OursSystem:
-    """One lenskit-parallel k-NN scorer."""
+    """One lenskit-parallel scorer."""
 
     def __init__(self, spec: Spec) -> None:
         self.algo: str = spec["algo"]
         self.k = int(spec["k"])
         self.save_nbrs: int | None = spec.get("save_nbrs")
+        self.mf: dict[str, Any] | None = spec.get("mf")
         self.n_jobs = int(spec["threads"])
         self._scores: Any = None
         self._recs: Any = None
@@ -42,16 +47,26 @@ class OursSystem:
         self.data = Interactions.from_frame(
             ratings.frame(), user_col="user_id", item_col="item_id", rating_col="rating"
         )
+        self.model = self._model()
+
+    def _model(self) -> Model:
+        if self.mf is not None:
+            common = {
+                "embedding_size": self.mf["features"],
+                "epochs": self.mf["epochs"],
+                "regularization": self.mf["regularization"],
+                "seed": self.mf["seed"],
+            }
+            if self.algo == "biased-mf":
+                return BiasedMFScorer(**common)
+            return ImplicitMFScorer(weight=self.mf["weight"], **common)
         kind, kind_of_feedback = self.algo.split("-")
         feedback: Literal["explicit", "implicit"] = (
             "implicit" if kind_of_feedback == "implicit" else "explicit"
         )
         if kind == "item":
-            self.model: ItemKNNScorer | UserKNNScorer = ItemKNNScorer(
-                k=self.k, save_nbrs=self.save_nbrs, feedback=feedback
-            )
-        else:
-            self.model = UserKNNScorer(k=self.k, feedback=feedback)
+            return ItemKNNScorer(k=self.k, save_nbrs=self.save_nbrs, feedback=feedback)
+        return UserKNNScorer(k=self.k, feedback=feedback)
 
     def fit(self) -> None:
         self.model.fit(self.data)
@@ -85,6 +100,7 @@ class OursSystem:
         versions = {p: metadata.version(p) for p in ("lenskit-rs", "lenskit-batch", "numpy")}
         return {
             "versions": versions,
+            "solver": getattr(self.model, "solver", None),
             "n_jobs": self.n_jobs,
             "LK_NUM_THREADS": os.environ.get("LK_NUM_THREADS"),
             "rayon_threads": accel.thread_count(),
