@@ -4,16 +4,18 @@
 mod common;
 
 use common::*;
-use lenskit_als::{BiasView, MfModel};
+use lenskit_als::recommend;
+use lenskit_als::{BiasView, ItemPanels, MfModel};
 use lenskit_core::select::by_value_desc;
 use lenskit_core::sparse::Ratings;
-use lenskit_core::{recommend, score_pairs, Exec};
+use lenskit_core::{score_pairs, Exec};
 use proptest::prelude::*;
 
 struct Fitted {
     data: Data,
     users: lenskit_als::Embeddings,
     items: lenskit_als::Embeddings,
+    panels: ItemPanels,
     global: f64,
     item_biases: Vec<f64>,
     user_biases: Vec<f64>,
@@ -27,10 +29,12 @@ impl Fitted {
             .map(|i| (i % 7) as f64 * 0.1 - 0.3)
             .collect();
         let user_biases = (0..data.n_users).map(|u| (u % 5) as f64 * 0.05).collect();
+        let panels = ItemPanels::pack(items.view());
         Fitted {
             data,
             users,
             items,
+            panels,
             global: 3.25,
             item_biases,
             user_biases,
@@ -48,7 +52,7 @@ impl Fitted {
             items: &self.item_biases,
             users: &self.user_biases,
         });
-        MfModel::new(self.rated(), self.users.view(), self.items.view(), biases).unwrap()
+        MfModel::new(self.rated(), self.users.view(), self.panels.view(), biases).unwrap()
     }
 
     fn expected(&self, biased: bool, u: usize, i: usize) -> f64 {
@@ -94,16 +98,18 @@ fn unknown_users_and_items_score_nan_and_get_no_recommendations() {
 fn a_model_must_match_its_embeddings() {
     let f = Fitted::new(random_data(5, 5, 6, 0.3), 4, 9);
     let short = random_embeddings(1, 4, 4);
-    assert!(MfModel::new(f.rated(), short.view(), f.items.view(), None).is_err());
-    let narrow = random_embeddings(1, 6, 3);
+    assert!(MfModel::new(f.rated(), short.view(), f.panels.view(), None).is_err());
+    let narrow = ItemPanels::pack(random_embeddings(1, 6, 3).view());
     assert!(MfModel::new(f.rated(), f.users.view(), narrow.view(), None).is_err());
+    let values = vec![0.0; 7];
+    assert!(lenskit_als::PanelsView::new("panels", 6, 4, &values).is_err());
     let few = vec![0.0; 5];
     let biases = BiasView {
         global: 0.0,
         items: &few,
         users: &f.user_biases,
     };
-    assert!(MfModel::new(f.rated(), f.users.view(), f.items.view(), Some(biases)).is_err());
+    assert!(MfModel::new(f.rated(), f.users.view(), f.panels.view(), Some(biases)).is_err());
 }
 
 proptest! {
@@ -111,22 +117,27 @@ proptest! {
 
     #[test]
     fn top_n_is_the_brute_force_ranking(
-        data in data_strategy(15, 25),
+        data in data_strategy(15, 40),
         dim in 1usize..10,
-        n in 0usize..30,
+        n in 0usize..70,
         exclude_seen in any::<bool>(),
         biased in any::<bool>(),
         use_candidates in any::<bool>(),
     ) {
         let f = Fitted::new(data, dim, 3);
         let m = f.model(biased);
-        let users: Vec<i32> = (0..f.data.n_users as i32).collect();
+        // every user, plus unknown ones, so blocks of users hold gaps
+        let users: Vec<i32> = (-1..f.data.n_users as i32 + 1).collect();
         // a candidate list with repeats and unknown items exercises the scored path
         let candidates: Vec<i32> = (-2..f.data.n_items as i32 + 2).chain(0..3).collect();
         let cands = use_candidates.then_some(&candidates[..]);
         let seq = recommend(&m, &users, n, cands, exclude_seen, &Exec::sequential()).unwrap();
         let par = pool(3).install(|| recommend(&m, &users, n, cands, exclude_seen, &Exec::parallel()).unwrap());
         prop_assert_eq!(&seq, &par);
+        // the same lists as scoring one user at a time through lenskit-core
+        let core = lenskit_core::recommend(&m, &users, n, cands, exclude_seen, &Exec::sequential()).unwrap();
+        prop_assert_eq!(&seq, &core);
+        prop_assert_eq!(seq.offsets[1], 0);
         for u in 0..f.data.n_users {
             let (rated, _) = f.data.row(u);
             let mut all: Vec<(f64, i32)> = (0..f.data.n_items as i32)
@@ -135,7 +146,7 @@ proptest! {
                 .collect();
             all.sort_by(by_value_desc);
             all.truncate(n);
-            let range = seq.offsets[u] as usize..seq.offsets[u + 1] as usize;
+            let range = seq.offsets[u + 1] as usize..seq.offsets[u + 2] as usize;
             let got: Vec<(f64, i32)> = seq.scores[range.clone()].iter().copied().zip(seq.items[range].iter().copied()).collect();
             prop_assert_eq!(got, all);
         }

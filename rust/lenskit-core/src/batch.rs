@@ -62,6 +62,24 @@ pub struct Recommendations {
     pub scores: Vec<f64>,
 }
 
+impl Recommendations {
+    /// Lay out one ranked `(score, item)` list per user end to end, in order.
+    pub fn from_lists(lists: impl IntoIterator<Item = Vec<(f64, i32)>>) -> Recommendations {
+        let mut recs = Recommendations {
+            offsets: vec![0],
+            ..Recommendations::default()
+        };
+        for list in lists {
+            for (s, i) in list {
+                recs.items.push(i);
+                recs.scores.push(s);
+            }
+            recs.offsets.push(recs.items.len() as i64);
+        }
+        recs
+    }
+}
+
 struct Scratch<S> {
     model: S,
     targets: Vec<i32>,
@@ -205,19 +223,5 @@ pub fn recommend<M: UserScorer>(
             ranked
         },
     )?;
-    let total = lists.iter().map(Vec::len).sum();
-    let mut recs = Recommendations {
-        offsets: Vec::with_capacity(users.len() + 1),
-        items: Vec::with_capacity(total),
-        scores: Vec::with_capacity(total),
-    };
-    recs.offsets.push(0);
-    for list in lists {
-        for (s, i) in list {
-            recs.items.push(i);
-            recs.scores.push(s);
-        }
-        recs.offsets.push(recs.items.len() as i64);
-    }
-    Ok(recs)
+    Ok(Recommendations::from_lists(lists))
 }

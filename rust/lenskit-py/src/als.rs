@@ -2,7 +2,7 @@
 
 use lenskit_als::{
     fit_biases, fold_in_explicit, fold_in_implicit, gram, residuals, train, AlsOptions, BiasView,
-    Damping, Embeddings, EmbeddingsView, MfModel, Objective, Solver,
+    Damping, Embeddings, EmbeddingsView, ItemPanels, MfModel, Objective, PanelsView, Solver,
 };
 use lenskit_core::Exec;
 use numpy::{
@@ -136,17 +136,28 @@ pub fn als_gram<'py>(
     g.into_pyarray(py).reshape([k, k])
 }
 
+/// Item embeddings packed for scoring; see `_accel.pyi`.
+#[pyfunction]
+pub fn als_item_panels<'py>(
+    py: Python<'py>,
+    items: PyReadonlyArray2<'py, f32>,
+) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    let items = embeddings_view("item embeddings", &items)?;
+    let panels = py.detach(|| ItemPanels::pack(items));
+    Ok(panels.into_vec().into_pyarray(py))
+}
+
 /// The arrays of a fitted model, as passed from Python.
 type MfModelArrays<'py> = (
     (usize, usize),
     RatingArrays<'py>,
     PyReadonlyArray2<'py, f32>,
-    PyReadonlyArray2<'py, f32>,
+    PyReadonlyArray1<'py, f32>,
     Option<(f64, PyReadonlyArray1<'py, f64>, PyReadonlyArray1<'py, f64>)>,
 );
 
 fn mf_model<'a>(model: &'a MfModelArrays<'_>) -> PyResult<MfModel<'a>> {
-    let (shape, rated, users, items, biases) = model;
+    let (shape, rated, users, panels, biases) = model;
     let biases = match biases {
         Some((global, items, users)) => Some(BiasView {
             global: *global,
@@ -155,13 +166,16 @@ fn mf_model<'a>(model: &'a MfModelArrays<'_>) -> PyResult<MfModel<'a>> {
         }),
         None => None,
     };
-    MfModel::new(
-        ratings(*shape, rated)?,
-        embeddings_view("user embeddings", users)?,
-        embeddings_view("item embeddings", items)?,
-        biases,
+    let users = embeddings_view("user embeddings", users)?;
+    let panels = PanelsView::new(
+        "item panels",
+        shape.1,
+        users.dim(),
+        slice(panels, "item panels")?,
     )
-    .map_err(|e| PyValueError::new_err(e.to_string()))
+    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    MfModel::new(ratings(*shape, rated)?, users, panels, biases)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// Score (user, item) pairs; see `_accel.pyi`.
@@ -193,6 +207,7 @@ pub fn als_recommend<'py>(
     recommend_with(
         py,
         &m,
+        lenskit_als::recommend,
         &users,
         n,
         candidates.as_ref(),

@@ -132,6 +132,7 @@ pub fn item_knn_recommend<'py>(
     recommend_with(
         py,
         &m,
+        lenskit_core::recommend,
         &users,
         n,
         candidates.as_ref(),

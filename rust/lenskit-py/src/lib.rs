@@ -46,7 +46,7 @@ mod _accel {
 
     #[pymodule_export]
     use crate::als::{
-        als_biases, als_fold_in_explicit, als_fold_in_implicit, als_gram, als_recommend, als_score,
-        als_train,
+        als_biases, als_fold_in_explicit, als_fold_in_implicit, als_gram, als_item_panels,
+        als_recommend, als_score, als_train,
     };
 }

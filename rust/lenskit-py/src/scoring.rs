@@ -2,7 +2,7 @@
 //! binding that is the same once its arrays are borrowed as a
 //! [`UserScorer`].
 
-use lenskit_core::{recommend, score_pairs, UserScorer};
+use lenskit_core::{score_pairs, Exec, Recommendations, UserScorer};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
@@ -24,10 +24,17 @@ pub fn score_with<'py, M: UserScorer>(
     Ok(scores.into_pyarray(py))
 }
 
-/// Top-`n` items for each of `users`; see `_accel.pyi`.
+/// How a model ranks items for many users: `lenskit_core::recommend`, or a
+/// model's own faster way to the same lists.
+pub type Ranker<M> =
+    fn(&M, &[i32], usize, Option<&[i32]>, bool, &Exec<'_>) -> lenskit_core::Result<Recommendations>;
+
+/// Top-`n` items for each of `users`, ranked by `ranker`; see `_accel.pyi`.
+#[allow(clippy::too_many_arguments)]
 pub fn recommend_with<'py, M: UserScorer>(
     py: Python<'py>,
     model: &M,
+    ranker: Ranker<M>,
     users: &PyReadonlyArray1<'py, i32>,
     n: usize,
     candidates: Option<&PyReadonlyArray1<'py, i32>>,
@@ -40,7 +47,7 @@ pub fn recommend_with<'py, M: UserScorer>(
         None => None,
     };
     let recs = run_exec(py, parallel, |exec| {
-        recommend(model, users, n, candidates, exclude_seen, exec)
+        ranker(model, users, n, candidates, exclude_seen, exec)
     })?;
     Ok(crate::recommend_out(py, recs))
 }

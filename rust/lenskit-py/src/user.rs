@@ -125,6 +125,7 @@ pub fn user_knn_recommend<'py>(
     recommend_with(
         py,
         &m,
+        lenskit_core::recommend,
         &users,
         n,
         candidates.as_ref(),

@@ -35,7 +35,7 @@ _Recs = tuple[_I64, _I32, _F64]
 _ItemModel = tuple[tuple[int, int], _Ratings, _F64 | None, _Sims, _Sims | None]
 _UserModel = tuple[tuple[int, int], _Ratings, _F64 | None, _F64, _F32, _Index]
 _Matrix = np.ndarray[tuple[int, int], np.dtype[np.float32]]
-_MFModel = tuple[tuple[int, int], _Ratings, _Matrix, _Matrix, tuple[float, _F64, _F64] | None]
+_MFModel = tuple[tuple[int, int], _Ratings, _Matrix, _F32, tuple[float, _F64, _F64] | None]
 
 def init_thread_pool(threads: int) -> bool:
     """Build the global Rayon pool with ``threads`` threads (at least 1).
@@ -161,12 +161,16 @@ def als_train(
 def als_gram(embeddings: _Matrix, reg: float) -> _Matrix:
     """``Y^T Y + reg I`` of embeddings ``Y`` (k x k, symmetric)."""
 
+def als_item_panels(items: _Matrix) -> _F32:
+    """Item embeddings packed for scoring: panels of 8 items, dimension-major within each."""
+
 def als_score(model: _MFModel, *, users: _I32, items: _I32, parallel: bool) -> _F64:
     """Score ``(users[p], items[p])`` pairs; NaN for unknown ids.
 
-    ``model`` is ``(shape, rated, user_embeddings, item_embeddings, biases)``:
-    ``rated`` lists each user's training items (values unused); ``biases`` is
-    ``(global, item_biases, user_biases)`` for explicit feedback, else None.
+    ``model`` is ``(shape, rated, user_embeddings, item_panels, biases)``:
+    ``rated`` lists each user's training items (values unused); ``item_panels``
+    comes from `als_item_panels`; ``biases`` is ``(global, item_biases,
+    user_biases)`` for explicit feedback, else None.
     """
 
 def als_recommend(

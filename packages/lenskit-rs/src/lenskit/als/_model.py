@@ -32,6 +32,8 @@ class MFModel:
     user_embeddings: Matrix
     """One row per user of ``training`` (none when user embeddings are not kept)."""
     item_embeddings: Matrix
+    item_panels: npt.NDArray[np.float32]
+    """The item embeddings packed for scoring (`lenskit._accel.als_item_panels`)."""
     seed: int | tuple[int, ...]
     """The seed the initial embeddings were drawn from; pass it to repeat the fit."""
     bias: BiasModel | None = None
@@ -50,7 +52,7 @@ class MFModel:
         tuple[int, int],
         RatingArrays,
         Matrix,
-        Matrix,
+        npt.NDArray[np.float32],
         tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float64]] | None,
     ]:
         """The model tuple `lenskit._accel.als_score` and `als_recommend` take."""
@@ -59,7 +61,7 @@ class MFModel:
         if self.bias is not None:
             b = self.bias
             biases = (b.global_bias, b.item_biases, b.user_biases)
-        return (t.shape, t.arrays, self.user_embeddings, self.item_embeddings, biases)
+        return (t.shape, t.arrays, self.user_embeddings, self.item_panels, biases)
 
     def for_one_user(
         self, user: object, embedding: np.ndarray, bias: float, rated: npt.NDArray[np.int32]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -136,6 +137,7 @@ class MFScorer(AccelScorer[MFModel]):
             training=training,
             user_embeddings=frozen(users, np.float32),
             item_embeddings=items,
+            item_panels=frozen(_accel.als_item_panels(items), np.float32),
             seed=seed,
             bias=bias,
             gram=gram,
@@ -234,7 +236,7 @@ def _without_users(model: MFModel) -> MFModel:
     if bias is not None:
         bias = BiasModel(bias.global_bias, bias.item_biases, frozen(np.empty(0), np.float64))
     users = frozen(np.empty((0, model.embedding_size)), np.float32)
-    return MFModel(training, users, model.item_embeddings, model.seed, bias, model.gram)
+    return replace(model, training=training, user_embeddings=users, bias=bias)
 
 
 def _history_arrays(
