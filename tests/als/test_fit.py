@@ -199,3 +199,30 @@ def test_sigint_interrupts_training_within_a_second_or_so(tmp_path: Path) -> Non
     assert latency < 2.0
     # threads left spinning would burn CPU while the main thread sleeps
     assert idle[0] == "idle-cpu" and float(idle[1]) < 0.15
+
+
+def test_without_a_seed_the_settings_random_seed_is_used(ml: Interactions) -> None:
+    from lenskit.config import LenskitSettings, RandomSettings, reconfigure
+
+    explicit = ImplicitMFScorer(**SMALL, seed=5).fit(ml)  # type: ignore[arg-type]
+    with reconfigure(LenskitSettings(random=RandomSettings(seed=5))):
+        configured = ImplicitMFScorer(**SMALL).fit(ml)  # type: ignore[arg-type]
+        argument = ImplicitMFScorer(**SMALL, seed=6).fit(ml)  # type: ignore[arg-type]
+    assert configured.model.seed == 5 and argument.model.seed == 6
+    assert _embeddings(configured) == _embeddings(explicit)
+
+
+def test_the_seed_setting_comes_from_the_environment_too(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
+    env["LK_RANDOM__SEED"] = "1234"
+    code = (
+        "from lenskit.als import BiasedMFScorer\n"
+        "from lenskit.data import movielens_small\n"
+        "print(BiasedMFScorer(embedding_size=4, epochs=1).fit(movielens_small()).model.seed)\n"
+    )
+    command = [sys.executable, "-c", code]
+    proc = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "1234"

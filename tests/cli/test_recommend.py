@@ -307,3 +307,20 @@ def test_biased_mf_on_data_without_ratings_says_to_use_implicit_mf(tmp_path: Pat
     pd.DataFrame({"user_id": [1, 1, 2], "item_id": [3, 4, 3]}).to_csv(clicks, index=False)
     result = run("--ratings", str(clicks), "--model", "biased-mf", "-o", str(tmp_path / "r.csv"))
     assert_usage_error(result, "--model biased-mf needs ratings", "use --model implicit-mf")
+
+
+def test_matrix_factorisation_takes_its_seed_from_lenskit_toml(
+    ratings_csv: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "lenskit.toml").write_text("[random]\nseed = 77\n")
+    lenskit = Path(sys.executable).with_name("lenskit")
+    args = ["recommend", "--ratings", str(ratings_csv), "--model", "implicit-mf"]
+    proc = subprocess.run(
+        [str(lenskit), *args, "--features", "4", "--epochs", "1", "-o", "r.parquet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "(seed 77; --seed 77 repeats it)" in proc.stdout

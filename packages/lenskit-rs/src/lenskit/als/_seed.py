@@ -17,7 +17,17 @@ def resolve_seed(given: Seed | None) -> Seed:
     """The seed to draw a fit's initial embeddings from."""
     if given is not None:
         return given
+    configured = configured_seed()
+    if configured is not None:
+        return configured
     return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+
+
+def configured_seed() -> int | None:
+    """``random.seed`` of the settings in force (``lenskit.toml``, ``LK_RANDOM__SEED``)."""
+    from lenskit.config import lenskit_config
+
+    return lenskit_config().random.seed
 
 
 def generator(seed: Seed) -> np.random.Generator:
