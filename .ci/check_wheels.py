@@ -11,7 +11,7 @@ third-party packages come from the package index.
 1. As a user would: a fresh venv with its own pip, then
    ``pip install --find-links DIR lenskit-cli lenskit-batch lenskit-rs``;
    ``lenskit doctor``, ``lenskit recommend`` on the bundled data, and
-   ``lenskit.knn`` with ``lenskit.batch`` from Python.
+   ``lenskit.knn`` and ``lenskit.als`` with ``lenskit.batch`` from Python.
 2. Each distribution alone: a fresh venv with only that distribution and
    what it declares; its modules import, modules it must not pull in are
    absent, and no wheel ships ``lenskit/__init__.py`` (``lenskit`` is a
@@ -38,6 +38,7 @@ UV = shutil.which("uv") or "uv"  # found before PATH loses the Rust folders
 
 SMOKE_SCRIPT = """
 import pyarrow.parquet as pq
+from lenskit.als import ImplicitMFScorer
 from lenskit.batch import recommend
 from lenskit.data import movielens_small
 from lenskit.knn import ItemKNNScorer, UserKNNScorer
@@ -46,7 +47,7 @@ data = movielens_small()
 written = pq.read_table("recommendations.parquet")
 assert written.num_rows == data.n_users * 10, written.num_rows
 users = data.users.ids[:40]
-for scorer in (ItemKNNScorer(k=20), UserKNNScorer(k=20)):
+for scorer in (ItemKNNScorer(k=20), UserKNNScorer(k=20), ImplicitMFScorer(epochs=2, seed=1)):
     model = scorer.fit(data)
     results = recommend(model, users, n=5).to_pandas()
     assert len(results) == 40 * 5, len(results)
@@ -74,7 +75,9 @@ CHECKS = (
     ),
     PackageCheck("lenskit-data", ("lenskit.data",), forbidden=("ray", "torch", "click")),
     PackageCheck(
-        "lenskit-rs", ("lenskit.knn", "lenskit._accel"), forbidden=("ray", "torch", "click")
+        "lenskit-rs",
+        ("lenskit.knn", "lenskit.als", "lenskit._accel"),
+        forbidden=("ray", "torch", "click"),
     ),
     PackageCheck("lenskit-batch", ("lenskit.batch",), forbidden=("ray", "torch", "click")),
     PackageCheck(
@@ -85,7 +88,14 @@ CHECKS = (
     ),
     PackageCheck(
         "lenskit-parallel",
-        ("lenskit.config", "lenskit.parallel", "lenskit.data", "lenskit.knn", "lenskit.batch"),
+        (
+            "lenskit.config",
+            "lenskit.parallel",
+            "lenskit.data",
+            "lenskit.knn",
+            "lenskit.als",
+            "lenskit.batch",
+        ),
         forbidden=("ray", "torch"),
         command=("lenskit", "doctor", "--packages"),
     ),
