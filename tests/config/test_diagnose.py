@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from lenskit.config import ParallelSettings
 from lenskit.parallel import CgroupQuota, CpuFacts, is_free_threaded, parallel_warnings
+from lenskit.parallel._diagnose import far_above_cpus
 
 RunPython = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -35,6 +36,28 @@ def machine(cpus: int, *, affinity: int | None = None, quota: float | None = Non
 @given(n=st.integers(min_value=1, max_value=256), use_ray=st.booleans())
 def test_derived_defaults_raise_no_warning(project: Path, n: int, use_ray: bool) -> None:
     assert parallel_warnings(ParallelSettings(num_cpus=n, use_ray=use_ray), cpus=machine(n)) == []
+
+
+def test_each_chosen_count_far_above_the_cpus_is_named(project: Path) -> None:
+    chosen = ParallelSettings(num_cpus=2, num_threads=200, num_batch_jobs=300)
+    found = far_above_cpus(chosen, machine(2))
+    assert [w.split(" = ")[0] for w in found] == ["num_threads", "num_batch_jobs"]
+
+
+def test_a_derived_count_is_not_named_beside_a_chosen_one(project: Path) -> None:
+    # Planned for 64 CPUs on a 1-CPU machine, num_threads derives to 8 (far above 1 CPU) while
+    # the chosen batch-job count is the mistake to name: one mistake, one line.
+    chosen = ParallelSettings(num_cpus=64, num_batch_jobs=300)
+    assert chosen.resolve_defaults().source_of("num_threads").kind == "derived"
+    found = far_above_cpus(chosen, machine(1))
+    assert [w.split(" = ")[0] for w in found] == ["num_batch_jobs"]
+
+
+def test_a_derived_count_is_named_when_no_chosen_count_is_too_high(project: Path) -> None:
+    planned = ParallelSettings(num_cpus=64)
+    found = far_above_cpus(planned, machine(1))
+    assert [w.split(" = ")[0] for w in found] == ["num_threads"]
+    assert "derived" in found[0]
 
 
 def test_too_many_threads_for_the_cpus_is_oversubscription(project: Path) -> None:

@@ -29,12 +29,15 @@ def far_above_cpus(settings: ParallelSettings, cpus: CpuFacts | None = None) -> 
     r = resolved_copy(settings)
     available = (cpus or cpu_facts()).effective
     counts = ["num_threads", "num_backend_threads"] + ([] if r.use_ray else ["num_batch_jobs"])
+    over = [name for name in counts if getattr(r, name) > FAR_ABOVE * available]
+    # A derived count is only too high because a chosen one is (batch jobs follow num_threads
+    # on free-threaded Python): name the chosen one alone, so one mistake gives one line.
+    chosen = [name for name in over if r.source_of(name).kind != "derived"]
     return [
         f"{name} = {getattr(r, name)} ({r.source_of(name)}) is far above the {available} CPUs "
         f"this process may use (more than {FAR_ABOVE} x); the extra threads only wait their "
         f"turn: lower it or leave it at 0 to derive it"
-        for name in counts
-        if getattr(r, name) > FAR_ABOVE * available
+        for name in chosen or over
     ]
 
 
