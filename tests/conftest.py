@@ -1,10 +1,23 @@
 """Fixtures shared by every package's tests."""
 
+import signal
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the programs the tests start receive Ctrl-C even when pytest was started in the
+    background (``cmd &`` in a script), where the shell ignores SIGINT for it.
+
+    An ignored SIGINT is inherited across ``exec``, so every signal test would see its child
+    finish instead of stop. The programs rightly leave an ignored SIGINT ignored (``nohup``
+    semantics); the tests need a child that was started the way a terminal starts it.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
