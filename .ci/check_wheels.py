@@ -70,7 +70,7 @@ class PackageCheck:
 CHECKS = (
     PackageCheck(
         "lenskit-config",
-        ("lenskit.config", "lenskit.parallel"),
+        ("lenskit.config", "lenskit.parallel", "lenskit.parallel.ray"),
         forbidden=("numpy", "ray", "torch", "click", "pandas", "pyarrow"),
     ),
     PackageCheck("lenskit-data", ("lenskit.data",), forbidden=("ray", "torch", "click")),

@@ -105,7 +105,7 @@ def test_without_an_address_ray_starts_locally() -> None:
 
 @pytest.mark.parametrize(("cpus", "jobs", "threads"), [(2, 2, "1"), (4, 2, "2"), (8, 3, "2")])
 def test_workers_share_the_cpus_between_jobs(cpus: int, jobs: int, threads: str) -> None:
-    env = plan_run(jobs, settings=ParallelSettings(num_cpus=cpus)).worker_env()
+    env = plan_run(jobs, settings=ParallelSettings(num_cpus=cpus)).settings.per_worker_env_vars()
     assert env["LK_NUM_THREADS"] == threads
     assert env["LK_NUM_BATCH_JOBS"] == "1"
     assert env["LK_USE_RAY"] == "false"

@@ -7,6 +7,8 @@ can catch them in one place.
 
 from __future__ import annotations
 
+from lenskit.parallel.ray import _errors as lkray
+
 
 class BatchError(RuntimeError):
     """A batch run stopped before it finished; no complete result exists."""
@@ -32,14 +34,11 @@ class UserScoringError(BatchError):
         return (_rebuild_user_error, (self.user, self.args[0]))
 
 
-class RayUnavailableError(ImportError):
-    """Ray was asked for but is not installed (it is an optional extra)."""
+class RayUnavailableError(lkray.RayUnavailableError):
+    """Ray was asked for but is not installed (it is an optional extra of lenskit-batch)."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "running batch jobs on Ray needs the 'ray' package, which is not installed; "
-            "install it with: pip install 'lenskit-batch[ray]'"
-        )
+        super().__init__("running batch jobs on Ray", extra="lenskit-batch[ray]")
 
 
 class OutputError(OSError):

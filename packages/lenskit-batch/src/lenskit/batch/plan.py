@@ -38,10 +38,6 @@ class RunPlan:
     ray_address: str | None
     settings: ParallelSettings
 
-    def worker_env(self) -> dict[str, str]:
-        """Environment for one of *jobs* worker processes, so they share the CPUs."""
-        return self.settings.per_worker_env_vars()
-
     def describe(self) -> str:
         """One line for logs and the CLI summary."""
         jobs = "1 job" if self.jobs == 1 else f"{self.jobs} jobs"

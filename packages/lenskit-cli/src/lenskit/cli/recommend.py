@@ -165,7 +165,7 @@ def recommend(
         raise click.ClickException(str(err)) from None
     if plan.runner == "ray":
         try:
-            import_ray(local=plan.ray_address is None)
+            import_ray(plan.ray_address)
         except RayUnavailableError as err:
             why = "--ray" if use_ray else f"the use_ray setting ({plan.runner_source})"
             raise click.UsageError(f"{why}: {err}") from None

@@ -2,7 +2,7 @@
 
 Kept apart from the driver-side runner so that a worker imports only what
 scoring needs.  Workers inherit ``LK_*`` variables sized for one job among
-many; `ensure_parallel_init` applies them before the first chunk.
+many; `lenskit.parallel.ray.init_worker` applies them before the first chunk.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from lenskit.batch.tasks import ChunkTask, run_task
 
 def score_chunk(model: object, task: ChunkTask) -> pa.Table:
     """Score one chunk in a Ray worker, after sizing this worker's thread pools."""
-    from lenskit.parallel import ensure_parallel_init
+    from lenskit.parallel.ray import init_worker
 
-    ensure_parallel_init()
+    init_worker()
     return run_task(model, task)
