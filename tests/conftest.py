@@ -1,6 +1,8 @@
 """Fixtures shared by every package's tests."""
 
+import importlib.util
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,21 @@ def ml_small():
     from lenskit.data import movielens_small
 
     return movielens_small()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster_session() -> Iterator[object]:
+    """One local Ray cluster (127.0.0.1, 2 batch jobs, small object store) for every Ray test.
+
+    Ray takes tens of seconds to start on two busy cores, so the cluster is
+    started once, with `lenskit.batch.ray_cluster` (itself built on
+    `lenskit.parallel.ray.init_cluster`), and shared.
+    """
+    # Only look for ray here: importing it is lenskit's job, which sets up
+    # loopback binding first.
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray is not installed")
+    from lenskit.batch import ray_cluster
+
+    with ray_cluster(n_jobs=2, object_store_memory=200 * 1024 * 1024) as cluster:
+        yield cluster

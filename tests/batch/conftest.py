@@ -10,7 +10,6 @@ tests use the real k-NN scorers.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import sys
 import threading
@@ -195,27 +194,16 @@ def wait_for_file(path: Path, timeout: float = 120.0) -> str:
 
 
 @pytest.fixture(scope="session")
-def ray_session() -> Iterator[object]:
-    """One local Ray cluster (127.0.0.1, small object store) for every Ray test.
+def ray_session(ray_cluster_session: object) -> Iterator[object]:
+    """The session's Ray cluster, with this module's models shipped to workers by value."""
+    from ray import cloudpickle
 
-    Ray takes tens of seconds to start on two busy cores, so the cluster is
-    started once, with `lenskit.batch.ray_cluster` itself, and shared.
-    """
-    # Only look for ray here: importing it is ray_cluster's job, which sets up
-    # loopback binding first.
-    if importlib.util.find_spec("ray") is None:
-        pytest.skip("Ray is not installed")
-    from lenskit.batch import ray_cluster
-
-    with ray_cluster(n_jobs=2, object_store_memory=200 * 1024 * 1024) as cluster:
-        from ray import cloudpickle
-
-        # Workers cannot import this test module; ship its models by value.
-        cloudpickle.register_pickle_by_value(sys.modules[__name__])
-        try:
-            yield cluster
-        finally:
-            cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    # Workers cannot import this test module; ship its models by value.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        yield ray_cluster_session
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 @pytest.fixture(scope="session")

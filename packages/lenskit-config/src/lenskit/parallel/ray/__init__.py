@@ -9,7 +9,9 @@ the address and the cause, within seconds, never an endless retry.
 
 Importing this module does not import Ray (it takes seconds, and is an
 optional extra: ``pip install 'lenskit-config[ray]'``); the functions do,
-when they need it.
+when they need it.  It does set the switches Ray reads on its first import
+(loopback binding, no usage reporting), unless Ray is already imported or
+the user set them; see `import_ray`.
 """
 
 from lenskit.parallel.ray._address import LOCAL_HOST
@@ -23,7 +25,15 @@ from lenskit.parallel.ray._cluster import (
 from lenskit.parallel.ray._connect import ATTACH_TIMEOUT
 from lenskit.parallel.ray._errors import RayClusterError, RayUnavailableError
 from lenskit.parallel.ray._limiter import TaskLimiter
-from lenskit.parallel.ray._module import import_ray, is_ray_worker, ray_active, ray_available
+from lenskit.parallel.ray._module import (
+    import_ray,
+    is_ray_worker,
+    prepare_for_environment_address,
+    ray_active,
+    ray_available,
+)
+
+prepare_for_environment_address()
 
 __all__ = [
     "ATTACH_TIMEOUT",

@@ -18,7 +18,7 @@ from lenskit.parallel.ray._errors import RayClusterError
 LOCAL_HOST = "127.0.0.1"
 """The only address a cluster we start listens on."""
 
-REFUSED = "nothing is listening there (connection refused)"
+REFUSED = "connection refused"
 
 REACH_TIMEOUT = 5.0
 """Seconds a head node's port may take to accept a TCP connection."""
@@ -80,7 +80,7 @@ def check_reachable(address: ClusterAddress, timeout: float = REACH_TIMEOUT) -> 
     if cause is None:
         return
     if cause == REFUSED:
-        cause += "; is its head node running?"
+        cause = f"nothing is listening there ({REFUSED}); is its head node running?"
     raise RayClusterError(f"cannot reach the Ray cluster at {address.text}: {cause}")
 
 

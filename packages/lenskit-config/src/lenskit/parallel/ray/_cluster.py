@@ -15,7 +15,7 @@ gives one line naming the address and the cause.  For a head on this
 machine's loopback, Ray's token authentication (on by default for
 ``ray start`` since Ray 2.52 whenever a token exists) is switched on in this
 process when a token is available, as Ray itself does when it finds a local
-cluster without being given an address.
+cluster without being given an address (see `import_ray`).
 
 Every worker of our job gets the settings' ``per_worker_env_vars()``, so
 each sizes its thread pools to its share of the CPUs.
@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 from lenskit.parallel.ray._address import (
     LOCAL_HOST,
-    auth_token_available,
     check_reachable,
     parse_address,
 )
@@ -101,12 +100,14 @@ def init_cluster(
 
         settings = get_parallel_config()
     address = kwargs.pop("address", None) or settings.ray_address or os.environ.get("RAY_ADDRESS")
-    env = settings.per_worker_env_vars()
+    runtime_env = _runtime_env(
+        kwargs.get("runtime_env"), settings.per_worker_env_vars(), global_logging
+    )
     options: dict[str, Any] = {
         "log_to_driver": False,
         "logging_level": logging.ERROR,
         **kwargs,
-        "runtime_env": _runtime_env(kwargs.get("runtime_env"), env, global_logging),
+        "runtime_env": runtime_env,
     }
     begin = time.perf_counter()
     if address is None or address == "local":
@@ -124,7 +125,7 @@ def init_cluster(
         ray,
         started=address in (None, "local"),
         attached=True,
-        job_env=env,
+        job_env=runtime_env["env_vars"],
         startup_seconds=time.perf_counter() - begin,
     )
 
@@ -207,17 +208,15 @@ def _start_local(
 
 def _attach(ray: ModuleType, address: str, options: dict[str, Any], timeout: float | None) -> None:
     parsed = parse_address(address)
-    if parsed is not None and parsed.loopback:
-        if os.environ.get(LOOPBACK_SWITCH) != "0":
+    # "auto" and ray:// client addresses (parsed is None) are left to Ray, with our deadline.
+    if parsed is not None:
+        if parsed.loopback and os.environ.get(LOOPBACK_SWITCH) != "0":
             raise RayClusterError(
                 f"cannot attach to the Ray cluster at {address}: Ray would rewrite the "
-                f"loopback address to this machine's network address, because ray was "
-                f"imported before LensKit could set {LOOPBACK_SWITCH}=0; set it before "
+                f"loopback address to this machine's network address, because "
+                f"{LOOPBACK_SWITCH} was not 0 when ray was imported; set it to 0 before "
                 "importing ray"
             )
-        if "RAY_AUTH_MODE" not in os.environ and auth_token_available():
-            os.environ["RAY_AUTH_MODE"] = "token"
-    if parsed is not None:
         check_reachable(parsed)
     call_ray_init(
         ray,

@@ -62,15 +62,16 @@ def call_ray_init(ray: ModuleType, *, what: str, timeout: float, **options: Any)
         try:
             while not attempt.done.wait(_STEP):
                 if time.monotonic() > deadline:
-                    cause = cause_from_log(held.text()) or f"no answer within {timeout:.0f} s"
-                    raise RayClusterError(f"cannot {what}: {cause}")
+                    cause = cause_from_log(held.text()) or "no answer"
+                    raise RayClusterError(f"cannot {what}: {cause} (gave up after {timeout:.0f} s)")
         except BaseException:
             attempt.abandon()
             raise
         if attempt.error is None:
             held.release()
             return attempt.result
-    raise _failure(what, attempt.error, held.text())
+        log = held.text()
+    raise _failure(what, attempt.error, log)
 
 
 def start_ray(ray: ModuleType, *, what: str, **options: Any) -> Any:
@@ -91,16 +92,18 @@ def start_ray(ray: ModuleType, *, what: str, **options: Any) -> Any:
             result = ray.init(**options)
         except Exception as err:
             error = err
+            log = held.text()
         else:
             held.release()
             return result
         finally:
             if on_main:
                 signal.signal(signal.SIGTERM, sigterm)
-    raise _failure(what, error, held.text())
+    raise _failure(what, error, log)
 
 
 def _failure(what: str, error: BaseException | None, log: str) -> BaseException:
+    """The exception to raise for *error*: Ray's own for bad arguments, else ours."""
     assert error is not None
     if isinstance(error, ValueError | TypeError):
         return error
@@ -200,10 +203,15 @@ class _HeldStderr:
 @contextlib.contextmanager
 def _held_stderr() -> Iterator[_HeldStderr]:
     with tempfile.TemporaryFile() as file:
-        _flush_stderr()
-        saved = os.dup(2)
-        os.dup2(file.fileno(), 2)
         held = _HeldStderr(file)
+        _flush_stderr()
+        try:
+            saved = os.dup(2)
+        except OSError:
+            # No stderr to divert (a daemon with fd 2 closed): nothing to hold back.
+            yield held
+            return
+        os.dup2(file.fileno(), 2)
         try:
             yield held
         finally:
