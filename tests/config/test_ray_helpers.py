@@ -115,6 +115,7 @@ def test_cluster_options_for_an_existing_cluster_are_refused() -> None:
 
 
 @pytest.mark.ray
+@pytest.mark.skipif(not lkray.ray_available(), reason="Ray is not installed")
 def test_nothing_listening_at_the_address_fails_at_once() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

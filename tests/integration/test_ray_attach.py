@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import pandas as pd
 import pytest
 
 from lenskit.data import Interactions
+from lenskit.parallel.ray import ray_available
 from tests.integration.ray_nodes import (
     RayNode,
     clean_env,
@@ -51,7 +52,9 @@ RUN_TIMEOUT = 600.0
 
 @pytest.fixture(scope="module", autouse=True)
 def needs_ray() -> None:
-    pytest.importorskip("ray", reason="Ray is not installed")
+    # Looked up, not imported: importing ray is lenskit's job (it configures it first).
+    if not ray_available():
+        pytest.skip("Ray is not installed")
 
 
 @dataclass
@@ -133,6 +136,16 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: st
     for fragment in fragments:
         assert fragment in last, proc.stderr
     return last
+
+
+def while_running(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> bool:
+    """Poll *condition* while *proc* runs (at most `RUN_TIMEOUT`); whether it came true."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while proc.poll() is None and time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 @pytest.fixture
@@ -264,12 +277,15 @@ def test_two_nodes_share_the_work_and_losing_one_loses_nothing(
     env = lenskit_env(cluster.home, cluster.address)
     proc = start_recommend(env, out, "--jobs", "2", "--users", str(users))
     ran_on: set[str] = set()
+
+    def seen_on_both() -> bool:
+        for name, node in (("head", head), ("second", second)):
+            if task_processes(node, "score_chunk"):
+                ran_on.add(name)
+        return len(ran_on) == 2
+
     try:
-        while proc.poll() is None and len(ran_on) < 2:
-            for name, node in (("head", head), ("second", second)):
-                if task_processes(node, "score_chunk"):
-                    ran_on.add(name)
-            time.sleep(0.02)
+        while_running(proc, seen_on_both)
         if "second" in ran_on:
             second.kill()
         stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT)
@@ -280,6 +296,7 @@ def test_two_nodes_share_the_work_and_losing_one_loses_nothing(
     assert ran_on == {"head", "second"}, "the work did not reach both nodes"
     assert proc.returncode == 0, stderr
     assert f"ray runner, 2 jobs on {cluster.address}" in stdout
+    assert head.running(), "a cluster the user started must outlive the run"
 
     reference = batch_recommend(ItemKNNScorer().fit(ml_small), ids, 10, n_jobs=1)
     pd.testing.assert_frame_equal(
@@ -296,9 +313,8 @@ def test_losing_the_head_mid_run_is_one_line_and_no_output(
     out = tmp_path / "recs.parquet"
     proc = start_recommend(lenskit_env(cluster.home, cluster.address), out, "--jobs", "2")
     try:
-        while proc.poll() is None and not task_processes(head, "score_chunk"):
-            time.sleep(0.02)
-        assert proc.poll() is None, "the run ended before the head could be killed"
+        scoring = while_running(proc, lambda: bool(task_processes(head, "score_chunk")))
+        assert scoring, "no task was seen running before the run ended"
         head.kill()
         stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT)
     finally:
