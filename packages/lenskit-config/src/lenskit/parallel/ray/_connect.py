@@ -78,27 +78,40 @@ def start_ray(ray: ModuleType, *, what: str, **options: Any) -> Any:
     """``ray.init(**options)`` on this thread, or a `RayClusterError` saying why *what* failed.
 
     Ray's own start-up waits are bounded, and are Python loops that let
-    signals through.  ``ray.init`` replaces the SIGTERM handler with its
-    own; the caller's is put back.
+    signals through.  ``ray.init`` replaces the SIGTERM handler with one that
+    calls ``sys.exit``; a handler the program installed is put back after it
+    (a default one is left to Ray's, which at least unwinds), and a SIGTERM
+    that Ray's handler turned into ``SystemExit`` while starting is handed to
+    the program's handler.  A start that fails or is interrupted is undone.
 
     Raises:
         RayClusterError: Ray failed to start.
         ValueError, TypeError: Ray rejected *options*.
     """
     on_main = threading.current_thread() is threading.main_thread()
-    sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
+    program_handler = signal.getsignal(signal.SIGTERM) if on_main else None
+    keep = program_handler if callable(program_handler) else None
+    started, result, error, log = False, None, None, ""
     with _held_stderr() as held:
         try:
             result = ray.init(**options)
+            started = True
         except Exception as err:
-            error = err
-            log = held.text()
-        else:
+            error, log = err, held.text()
+        except SystemExit as exit_:
+            if keep is not None and exit_.code == signal.SIGTERM:
+                keep(signal.SIGTERM, None)
+            raise
+        finally:
+            if keep is not None:
+                signal.signal(signal.SIGTERM, keep)
+            if not started:
+                # Whatever part of the cluster came up goes away again.
+                with contextlib.suppress(Exception):
+                    ray.shutdown()
+        if started:
             held.release()
             return result
-        finally:
-            if on_main:
-                signal.signal(signal.SIGTERM, sigterm)
     raise _failure(what, error, log)
 
 
