@@ -324,5 +324,7 @@ def test_losing_the_head_mid_run_is_one_line_and_no_output(
             proc.kill()
             proc.wait()
     done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    assert_one_line_error(done, f"lost the Ray cluster at {cluster.address}", "no output")
+    assert_one_line_error(
+        done, f"lost the Ray cluster at {cluster.address}", f"{out} was not written"
+    )
     assert list(tmp_path.iterdir()) == [], "the run left files behind"
