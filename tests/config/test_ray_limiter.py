@@ -7,6 +7,7 @@ left to timing.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -167,6 +168,51 @@ def test_stopping_early_cancels_pending_tasks(remote: dict[str, Any]) -> None:
     assert limiter.pending > 0
     results.close()
     assert limiter.pending == 0
+
+
+INTERRUPTED_RUNS = """
+import random, signal, sys, threading, time
+import ray
+from lenskit.parallel.ray import TaskLimiter, init_cluster
+
+init_cluster(address=sys.argv[1])
+
+@ray.remote
+def task(i):
+    time.sleep(0.02 + random.random() * 0.05)
+    return i
+
+rng = random.Random(7)
+for run in range(int(sys.argv[2])):
+    limiter = TaskLimiter(2)
+    # Ctrl-C at a random moment, mostly while the main thread waits on Ray.
+    timer = threading.Timer(rng.random() * 0.5, signal.raise_signal, (signal.SIGINT,))
+    timer.start()
+    try:
+        for _ in limiter.imap(task, range(200), window=8):
+            pass
+    except KeyboardInterrupt:
+        pass
+    timer.cancel()
+    assert limiter.pending == 0
+print("survived", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_interrupted_waits_do_not_crash_the_driver(ray_cluster_session: RayCluster) -> None:
+    """Cancelling without ``force`` after an interrupted wait made Ray 2.60's driver abort
+    ("Tried to complete task that was not pending", after 30 to 45 runs); this runs 100 in
+    a driver of its own."""
+    proc = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_RUNS, ray_cluster_session.address, "100"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "survived"
 
 
 def test_workers_know_they_are_workers_and_run_one_job_each(remote: dict[str, Any]) -> None:
