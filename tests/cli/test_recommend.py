@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -210,12 +213,11 @@ def test_default_command_recommends_for_bundled_movielens(tmp_path: Path) -> Non
 def test_ray_option_runs_on_a_private_cluster_and_stops_it(
     ratings_csv: Path, tmp_path: Path
 ) -> None:
-    pytest.importorskip("ray", reason="Ray is not installed")
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray is not installed")
     out = tmp_path / "recs.parquet"
-    ours = {p.pid for p in psutil.Process().children(recursive=True)}
-    before = {p.pid for p in _ray_processes()}
     lenskit = Path(sys.executable).with_name("lenskit")
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [
             str(lenskit),
             "recommend",
@@ -227,28 +229,47 @@ def test_ray_option_runs_on_a_private_cluster_and_stops_it(
             "-o",
             str(out),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
-        timeout=600,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "ray runner, 2 jobs on a local cluster (127.0.0.1)" in proc.stdout
-    assert re.search(r"use_ray += true +\(option --ray\)", proc.stdout)
+    try:
+        started = _descendants_until_exit(proc, timeout=600)
+        stdout, stderr = proc.communicate()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert "ray runner, 2 jobs on a local cluster (127.0.0.1)" in stdout
+    assert re.search(r"use_ray += true +\(option --ray\)", stdout)
     assert pq.read_table(out).to_pandas()["user_id"].nunique() == 30
-    left = [p for p in _ray_processes() if p.pid not in before and p.pid not in ours]
-    _, alive = psutil.wait_procs(left, timeout=30)
-    assert alive == []
+    names = {name for _, name in started}
+    assert {"gcs_server", "raylet"} <= names, f"no Ray cluster seen among {sorted(names)}"
+    _, alive = psutil.wait_procs([p for p, _ in started], timeout=30)
+    assert alive == [], f"Ray processes outlived the command: {alive}"
 
 
-def _ray_processes() -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        name = proc.info["name"] or ""
-        cmd = " ".join(proc.info["cmdline"] or [])
-        if name in ("raylet", "gcs_server") or name.startswith("ray::") or "ray/_private" in cmd:
-            found.append(proc)
-    return found
+def _descendants_until_exit(
+    proc: subprocess.Popen[str], timeout: float
+) -> list[tuple[psutil.Process, str]]:
+    """Every process *proc* and its descendants started, seen while it ran, with its name.
+
+    Only this command's process tree is watched, so Ray clusters others run on
+    the machine do not count; a `psutil.Process` also tells a reused pid apart.
+    """
+    seen: dict[int, tuple[psutil.Process, str]] = {}
+    root = psutil.Process(proc.pid)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"lenskit recommend --ray still running after {timeout:.0f} s")
+        with contextlib.suppress(psutil.Error):
+            for child in root.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    seen.setdefault(child.pid, (child, child.name()))
+        time.sleep(0.1)
+    return list(seen.values())
 
 
 @pytest.mark.parametrize("model", ["biased-mf", "implicit-mf"])
