@@ -213,9 +213,16 @@ def item_knn(ml_small: Interactions) -> object:
     return knn.ItemKNNScorer().fit(ml_small)
 
 
+class OneUserAtATime:
+    """A model seen through ``recommend(user, n)`` only: each user scored alone, on this thread."""
+
+    def __init__(self, scorer: object) -> None:
+        self.recommend = scorer.recommend  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def item_knn_reference(item_knn: object, ml_small: Interactions) -> object:
-    """The sequential runner's recommendations for every ml-latest-small user: the reference."""
+    """Recommendations for every ml-latest-small user, each scored alone: the reference."""
     from lenskit.batch import recommend
 
-    return recommend(item_knn, ml_small.users.ids, 10, n_jobs=1)
+    return recommend(OneUserAtATime(item_knn), ml_small.users.ids, 10, n_jobs=1)

@@ -1,14 +1,16 @@
-"""Every runner gives exactly the sequential runner's results on ml-latest-small.
+"""Every runner and scoring path gives exactly the reference results on ml-latest-small.
 
-Item k-NN recommends 10 items for every user; outputs are compared row by
-row (ids, ranks and scores bit for bit).
+The reference scores every user alone on the calling thread; item k-NN
+recommends 10 items for every user; outputs are compared row by row (ids,
+ranks and scores bit for bit).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from lenskit.batch import BatchResults, predict, recommend
+from lenskit.batch import BatchResults, plan_run, predict, recommend, recommend_iter
+from lenskit.config import ParallelSettings
 from lenskit.data import Interactions
 
 
@@ -17,6 +19,30 @@ def assert_identical(result: BatchResults, reference: BatchResults) -> None:
     assert len(got) == len(want) > 0
     for column in ("user_id", "item_id", "rank", "score"):
         assert got[column].tolist() == want[column].tolist(), column
+
+
+@pytest.mark.parametrize(
+    ("jobs", "threads", "chunk_size"), [(1, 2, None), (1, 1, 50), (2, 2, None), (2, 1, 7)]
+)
+def test_every_scoring_path_is_identical_to_the_reference(
+    item_knn: object,
+    item_knn_reference: BatchResults,
+    ml_small: Interactions,
+    *,
+    jobs: int,
+    threads: int,
+    chunk_size: int | None,
+) -> None:
+    plan = plan_run(jobs, settings=ParallelSettings(num_cpus=2, num_threads=threads))
+    assert plan.pool_scoring is (threads > 1)
+    chunks = recommend_iter(item_knn, ml_small.users.ids, 10, plan=plan, chunk_size=chunk_size)
+    assert_identical(BatchResults.concat(list(chunks), ranked=True), item_knn_reference)
+
+
+def test_default_run_is_identical_to_the_reference(
+    item_knn: object, item_knn_reference: BatchResults, ml_small: Interactions
+) -> None:
+    assert_identical(recommend(item_knn, ml_small.users.ids, 10), item_knn_reference)
 
 
 def test_reference_covers_every_user(

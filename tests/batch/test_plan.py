@@ -111,6 +111,42 @@ def test_workers_share_the_cpus_between_jobs(cpus: int, jobs: int, threads: str)
     assert env["LK_USE_RAY"] == "false"
 
 
+def test_one_job_scores_each_chunk_on_the_rayon_pool() -> None:
+    plan = plan_run(1, settings=ParallelSettings(num_cpus=2, num_threads=2))
+    assert (plan.pool_scoring, plan.pool_threads) == (True, 2)
+    assert plan.describe_scoring().startswith("each chunk on the Rayon pool (2 threads): ")
+    assert "one batch job" in plan.scoring_source
+
+
+def test_a_one_thread_pool_leaves_scoring_on_the_calling_thread() -> None:
+    plan = plan_run(1, settings=ParallelSettings(num_cpus=2, num_threads=1))
+    assert (plan.pool_scoring, plan.pool_threads) == (False, 1)
+    assert "num_threads = 1" in plan.describe_scoring()
+
+
+def test_thread_jobs_share_the_pool_so_only_num_threads_threads_compute() -> None:
+    plan = plan_run(4, settings=ParallelSettings(num_cpus=2, num_threads=2))
+    assert (plan.runner, plan.pool_scoring, plan.pool_threads) == ("threads", True, 2)
+    assert "4 batch jobs share it" in plan.scoring_source
+
+
+def test_thread_jobs_score_on_their_own_threads_beside_a_one_thread_pool() -> None:
+    plan = plan_run(2, settings=ParallelSettings(num_cpus=2, num_threads=1))
+    assert (plan.runner, plan.pool_scoring) == ("threads", False)
+    assert "each of the 2 jobs scores on its own" in plan.scoring_source
+
+
+@pytest.mark.parametrize(
+    ("cpus", "jobs", "threads", "pool"), [(2, 2, 2, False), (8, 2, 8, True), (8, 2, 2, True)]
+)
+def test_ray_workers_score_on_pools_sized_like_their_environment(
+    cpus: int, jobs: int, threads: int, pool: bool
+) -> None:
+    plan = plan_run(jobs, True, settings=ParallelSettings(num_cpus=cpus, num_threads=threads))
+    assert plan.pool_scoring is pool
+    assert plan.pool_threads == int(plan.worker_env()["LK_NUM_THREADS"])
+
+
 @given(total=st.one_of(st.none(), st.integers(0, 10**7)), jobs=st.integers(1, 64))
 def test_default_chunks_are_bounded_and_split_work_between_jobs(
     total: int | None, jobs: int
@@ -121,3 +157,10 @@ def test_default_chunks_are_bounded_and_split_work_between_jobs(
         assert size == MAX_CHUNK
     if total is not None and total >= jobs * MIN_CHUNK and size < MAX_CHUNK:
         assert -(-total // size) >= jobs  # every job gets work
+
+
+@given(total=st.integers(0, 10**6), jobs=st.integers(1, 8), threads=st.integers(1, 16))
+def test_chunks_for_a_pool_grow_with_its_threads(total: int, jobs: int, threads: int) -> None:
+    size = default_chunk_size(total, jobs, threads)
+    assert MIN_CHUNK * threads <= size <= MAX_CHUNK * threads
+    assert size >= default_chunk_size(total, jobs)

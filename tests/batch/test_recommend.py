@@ -14,10 +14,13 @@ from lenskit.batch import (
     BatchResults,
     UnknownUsersWarning,
     UserScoringError,
+    plan_run,
     predict,
+    predict_iter,
     recommend,
     recommend_iter,
 )
+from lenskit.config import ParallelSettings
 from lenskit.data import Interactions
 from tests.batch.conftest import BatchPopularScorer, FailingScorer, PopularScorer
 
@@ -257,3 +260,14 @@ def test_predict_keeps_each_entry_of_a_repeated_user(
     first, second = small_data.items.ids[:1].tolist(), small_data.items.ids[1:3].tolist()
     frame = predict(model, [(user, first), (user, second)], n_jobs=1).to_pandas()
     assert frame["item_id"].tolist() == first + second
+
+
+@pytest.mark.parametrize(("threads", "parallel"), [(2, True), (1, False)])
+def test_one_job_hands_chunks_to_the_pool_when_it_has_threads_to_spare(
+    batch_popular: BatchPopularScorer, known_users: list[object], threads: int, parallel: bool
+) -> None:
+    plan = plan_run(1, settings=ParallelSettings(num_cpus=2, num_threads=threads))
+    list(recommend_iter(batch_popular, known_users[:12], 2, plan=plan, chunk_size=4))
+    pairs = [(user, [batch_popular.items.ids[0]]) for user in known_users[:12]]
+    list(predict_iter(batch_popular, pairs, plan=plan, chunk_size=4))
+    assert batch_popular.parallel_flags == [parallel] * 6

@@ -37,8 +37,11 @@ class StaggeredScorer(BatchPopularScorer):
         return result
 
 
-def chunk_tasks(users: list[object], size: int) -> list[RecommendTask]:
-    return [RecommendTask(np.array(users[i : i + size]), 3) for i in range(0, len(users), size)]
+def chunk_tasks(users: list[object], size: int, parallel: bool = False) -> list[RecommendTask]:
+    return [
+        RecommendTask(np.array(users[i : i + size]), 3, parallel)
+        for i in range(0, len(users), size)
+    ]
 
 
 def first_users(tables: list) -> list[object]:
@@ -82,14 +85,15 @@ def test_thread_runner_uses_as_many_threads_as_jobs(
     assert all(name.startswith("lenskit-batch") for name in model.threads)
 
 
-def test_runners_ask_models_for_single_threaded_batches(
-    small_data: Interactions, known_users: list[object]
+@pytest.mark.parametrize("parallel", [False, True])
+def test_runners_hand_each_chunk_to_the_model_as_the_task_says(
+    small_data: Interactions, known_users: list[object], parallel: bool
 ) -> None:
     model = BatchPopularScorer(small_data)
-    tasks = chunk_tasks(known_users[:20], 5)
+    tasks = chunk_tasks(known_users[:20], 5, parallel)
     list(SequentialRunner().map(model, tasks))
     list(ThreadRunner(2).map(model, tasks))
-    assert model.parallel_flags == [False] * 8
+    assert model.parallel_flags == [parallel] * 8
 
 
 def test_thread_runner_keeps_a_bounded_number_of_chunks_in_flight(

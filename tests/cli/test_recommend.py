@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -73,6 +74,33 @@ def test_summary_reports_sizes_times_rate_and_setting_sources(
     assert "threads runner, 2 jobs" in text
     assert re.search(r"num_batch_jobs += 2 +\(option --jobs\)", text)
     assert "num_threads" in text and "use_ray" in text
+
+
+@pytest.mark.parametrize(
+    ("threads", "jobs", "says"),
+    [
+        ("2", "1", "each chunk on the Rayon pool (2 threads): with one batch job"),
+        ("2", "2", "each chunk on the Rayon pool (2 threads): the 2 batch jobs share it"),
+        ("1", "1", "each chunk on the job's own thread: the Rayon pool has one thread"),
+    ],
+)
+def test_summary_says_where_chunks_were_scored_and_why(
+    ratings_csv: Path, tmp_path: Path, threads: str, jobs: str, says: str
+) -> None:
+    lenskit = Path(sys.executable).with_name("lenskit")
+    out = tmp_path / "recs.parquet"
+    proc = subprocess.run(
+        [str(lenskit), "recommend", "--ratings", str(ratings_csv), "-o", str(out), "--jobs", jobs],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={**os.environ, "LK_NUM_THREADS": threads},
+    )
+    assert proc.returncode == 0, proc.stderr
+    scoring = [line for line in proc.stdout.splitlines() if line.startswith("scoring")]
+    assert len(scoring) == 1, proc.stdout
+    assert says in scoring[0]
 
 
 def test_user_knn_model_can_be_chosen(ratings_csv: Path, tmp_path: Path) -> None:

@@ -61,7 +61,8 @@ class _Options:
 
     def chunk(self, total: int | None, plan: RunPlan) -> int:
         if self.chunk_size is None:
-            return default_chunk_size(total, plan.jobs)
+            threads = plan.pool_threads if plan.pool_scoring else 1
+            return default_chunk_size(total, plan.jobs, threads)
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, not {self.chunk_size}")
         return self.chunk_size
@@ -169,11 +170,17 @@ def predict_iter(
     return _predict(model, pairs, _Options(n_jobs, use_ray, progress, chunk_size, plan))
 
 
-def default_chunk_size(total: int | None, jobs: int) -> int:
-    """Users per chunk: a few chunks per job, within `MIN_CHUNK` .. `MAX_CHUNK`."""
+def default_chunk_size(total: int | None, jobs: int, threads: int = 1) -> int:
+    """Users per chunk: a few chunks per job, within `MIN_CHUNK` .. `MAX_CHUNK`.
+
+    A chunk scored on a pool of *threads* threads is split among them, so
+    both bounds grow by that factor: each thread still gets enough users to
+    even out their costs before the chunk's last user holds the others up.
+    """
+    low, high = MIN_CHUNK * threads, MAX_CHUNK * threads
     if total is None:
-        return MAX_CHUNK
-    return max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(total / (jobs * CHUNKS_PER_JOB))))
+        return high
+    return max(low, min(high, math.ceil(total / (jobs * CHUNKS_PER_JOB))))
 
 
 def _recommend(
@@ -189,7 +196,7 @@ def _recommend(
     return _stream(
         model,
         chunks,
-        lambda known, _chunk: RecommendTask(known, n),
+        lambda known, _chunk: RecommendTask(known, n, plan.pool_scoring),
         plan=plan,
         total=total,
         label="recommend",
@@ -206,10 +213,10 @@ def _predict(
 
     def task(known: np.ndarray, chunk: PairChunk) -> ChunkTask:
         if len(known) == len(chunk.users):
-            return PredictTask(known, chunk.items)
+            return PredictTask(known, chunk.items, plan.pool_scoring)
         keep = set(known.tolist())
         items = [its for u, its in zip(chunk.users.tolist(), chunk.items, strict=True) if u in keep]
-        return PredictTask(known, items)
+        return PredictTask(known, items, plan.pool_scoring)
 
     return _stream(model, chunks, task, plan=plan, total=None, label="predict", options=options)
 

@@ -2,15 +2,17 @@
 
 Models follow the protocol of `lenskit.batch.protocol`: batch-aware scorers
 (lenskit-rs's k-NN and ALS) offer ``recommend_arrays`` / ``recommend_batch``
-/ ``score_batch``, where one call scores a whole chunk on the calling
-thread with the GIL released, which is what lets thread runners scale; any
+/ ``score_batch``, where one call scores a whole chunk with the GIL
+released (on the model's Rayon pool or on the calling thread); any
 other object with ``recommend(user, n)`` / ``score(user, items)`` still
 works, one user at a time. What a model returns is checked as it arrives.
 Either way a chunk comes back as one Arrow table, which is cheap to ship
 from a Ray worker and to append to a file.
 
-Runners call these with ``parallel=False``: each batch job scores on its own
-thread, and the jobs, not the Rayon pool, supply the parallelism.
+``parallel`` is passed on to the batch entry points: True hands the chunk
+to the model's Rayon pool, False scores it on the calling thread.  The run
+plan chooses (`lenskit.batch.plan.RunPlan.pool_scoring`); the results are the
+same either way.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def empty_table(ranked: bool) -> pa.Table:
     return pa.Table.from_batches([], pa.schema(fields))
 
 
-def recommend_chunk(model: object, users: np.ndarray, n: int) -> pa.Table:
+def recommend_chunk(model: object, users: np.ndarray, n: int, *, parallel: bool) -> pa.Table:
     """Top-*n* lists for *users* as a table (``user_id, item_id, rank, score``).
 
     Raises:
@@ -65,14 +67,14 @@ def recommend_chunk(model: object, users: np.ndarray, n: int) -> pa.Table:
 
         def run_flat(part: slice) -> _Ragged:
             ids = users[part].tolist()
-            return _Ragged(*check_arrays(model, name, method(ids, n, parallel=False), len(ids)))
+            return _Ragged(*check_arrays(model, name, method(ids, n, parallel=parallel), len(ids)))
 
         return _run_chunk(run_flat, users).table(users)
     if name == "recommend_batch":
 
         def run(part: slice) -> Sequence[Any]:
             ids = users[part].tolist()
-            return check_lists(model, name, method(ids, n, parallel=False), ids)
+            return check_lists(model, name, method(ids, n, parallel=parallel), ids)
     else:
 
         def run(part: slice) -> Sequence[Any]:
@@ -82,7 +84,9 @@ def recommend_chunk(model: object, users: np.ndarray, n: int) -> pa.Table:
     return _lists_table(users, lists, ranked=True)
 
 
-def predict_chunk(model: object, users: np.ndarray, items: Sequence[np.ndarray]) -> pa.Table:
+def predict_chunk(
+    model: object, users: np.ndarray, items: Sequence[np.ndarray], *, parallel: bool
+) -> pa.Table:
     """Scores for ``items[i]`` of each ``users[i]`` as a table (``user_id, item_id, score``).
 
     Raises:
@@ -100,7 +104,7 @@ def predict_chunk(model: object, users: np.ndarray, items: Sequence[np.ndarray])
             counts = [len(w) for w in wanted]
             flat_users = np.repeat(users[part], counts)
             flat_items = _concat(wanted)
-            result = method(flat_users.tolist(), flat_items.tolist(), parallel=False)
+            result = method(flat_users.tolist(), flat_items.tolist(), parallel=parallel)
             scores = check_scores(model, name, result, len(flat_items))
             split = np.split(scores, np.cumsum(counts)[:-1])
             return [_Scored(w, s) for w, s in zip(wanted, split, strict=True)]

@@ -2,7 +2,9 @@
 
 Tasks are small frozen dataclasses of numpy arrays so they pickle cheaply
 for Ray; the fitted model travels separately (once, through the object
-store), and `run_task` is the one function every runner calls.
+store), and `run_task` is the one function every runner calls.  A task also
+says whether its chunk goes to the model's Rayon path (``parallel``), as the
+run plan decided (`lenskit.batch.plan.RunPlan.pool_scoring`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from lenskit.batch.scoring import predict_chunk, recommend_chunk
 
 @dataclass(frozen=True)
 class RecommendTask:
-    """Recommend *n* items to each of *users*."""
+    """Recommend *n* items to each of *users*, on the model's Rayon pool if *parallel*."""
 
     users: np.ndarray
     n: int
+    parallel: bool = False
 
     def __len__(self) -> int:
         return len(self.users)
@@ -28,10 +31,11 @@ class RecommendTask:
 
 @dataclass(frozen=True)
 class PredictTask:
-    """Score ``items[i]`` for ``users[i]``."""
+    """Score ``items[i]`` for ``users[i]``, on the model's Rayon pool if *parallel*."""
 
     users: np.ndarray
     items: list[np.ndarray]
+    parallel: bool = False
 
     def __len__(self) -> int:
         return len(self.users)
@@ -43,5 +47,5 @@ ChunkTask = RecommendTask | PredictTask
 def run_task(model: object, task: ChunkTask) -> pa.Table:
     """Score one chunk; the same code path for every runner, so results agree."""
     if isinstance(task, RecommendTask):
-        return recommend_chunk(model, task.users, task.n)
-    return predict_chunk(model, task.users, task.items)
+        return recommend_chunk(model, task.users, task.n, parallel=task.parallel)
+    return predict_chunk(model, task.users, task.items, parallel=task.parallel)

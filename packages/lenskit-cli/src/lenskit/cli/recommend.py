@@ -426,6 +426,7 @@ def _summary(
         click.echo(f"{label.ljust(width)}  {text}")
     for name, value, source in _settings_rows(plan, jobs_option, ray_option):
         click.echo(f"{''.ljust(width)}    {name} = {value}  ({source})")
+    click.echo(f"{'scoring'.ljust(width)}  {plan.describe_scoring()}")
     for message in unknown:
         click.echo(f"warning: {message}", err=True)
 

@@ -1,7 +1,8 @@
-"""The sequential runner: the single-threaded reference every other runner must match.
+"""The sequential runner: one batch job, one chunk at a time.
 
-It starts no threads and scores each chunk with ``parallel=False``, so it
-is also the baseline the benchmarks compare against.
+It starts no threads of its own.  Each chunk goes to the model's Rayon pool
+or stays on this thread, as the task says (`lenskit.batch.tasks`); either
+way the results are those of scoring every user alone, one after another.
 """
 
 from __future__ import annotations
