@@ -128,7 +128,7 @@ pub fn train(
         data.indices(),
         exec,
         |p| values[p],
-    );
+    )?;
     let item_rows = CsrView::new(
         "transposed ratings",
         data.n_items(),

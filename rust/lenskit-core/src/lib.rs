@@ -9,11 +9,13 @@
 //!   makes "the n best" one well-defined set;
 //! * [`batch`]: scoring and top-N recommendation for many users at once,
 //!   for any model that implements [`UserScorer`];
+//! * [`alloc`]: allocation that fails with an error rather than aborting;
 //! * [`KernelError`]: the one error type.
 //!
 //! Every output value is computed by one task in an order fixed by the
 //! data, so results are bit-identical whatever the thread count.
 
+pub mod alloc;
 pub mod batch;
 pub mod error;
 pub mod exec;
@@ -21,5 +23,5 @@ pub mod select;
 pub mod sparse;
 
 pub use batch::{recommend, score_pairs, Recommendations, UserScorer};
-pub use error::{KernelError, Result};
+pub use error::{human_bytes, KernelError, Result};
 pub use exec::Exec;

@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use crate::alloc;
 use crate::error::{invalid, Result};
 use crate::exec::Exec;
 
@@ -337,17 +338,27 @@ impl<V: Copy> CsrMatrix<V> {
     }
 
     /// The transpose: row `j` lists every `i` whose row holds `j`, with the
-    /// value stored there, in increasing `i` order.
-    pub fn transpose(&self) -> CsrMatrix<V> {
-        let t = transpose(self.n_rows, self.n_cols, &self.indptr, &self.indices);
-        let values = t.source.iter().map(|&p| self.values[p]).collect();
-        CsrMatrix {
+    /// value stored there, in increasing `i` order, made on the workers of
+    /// `exec` (the same whatever their number).
+    pub fn transpose(&self, exec: &Exec<'_>) -> Result<CsrMatrix<V>>
+    where
+        V: Default + Send + Sync,
+    {
+        let (indptr, indices, values) = transpose_map_on(
+            self.n_rows,
+            self.n_cols,
+            &self.indptr,
+            &self.indices,
+            exec,
+            |p| self.values[p],
+        )?;
+        Ok(CsrMatrix {
             n_rows: self.n_cols,
             n_cols: self.n_rows,
-            indptr: t.indptr,
-            indices: t.indices,
+            indptr,
+            indices,
             values,
-        }
+        })
     }
 }
 
@@ -368,7 +379,12 @@ pub struct Transposed {
 
 /// Transpose the structure of an `n_rows` x `n_cols` CSR matrix by counting
 /// sort, O(nnz + n_cols), on the calling thread.
-pub fn transpose(n_rows: usize, n_cols: usize, indptr: &[i64], indices: &[i32]) -> Transposed {
+pub fn transpose(
+    n_rows: usize,
+    n_cols: usize,
+    indptr: &[i64],
+    indices: &[i32],
+) -> Result<Transposed> {
     transpose_on(n_rows, n_cols, indptr, indices, &Exec::sequential())
 }
 
@@ -384,13 +400,13 @@ pub fn transpose_on(
     indptr: &[i64],
     indices: &[i32],
     exec: &Exec<'_>,
-) -> Transposed {
-    let (indptr, indices, source) = transpose_map_on(n_rows, n_cols, indptr, indices, exec, |p| p);
-    Transposed {
+) -> Result<Transposed> {
+    let (indptr, indices, source) = transpose_map_on(n_rows, n_cols, indptr, indices, exec, |p| p)?;
+    Ok(Transposed {
         indptr,
         indices,
         source,
-    }
+    })
 }
 
 /// [`transpose_on`], carrying `value_of(p)` for each original entry `p` to
@@ -405,7 +421,7 @@ pub fn transpose_map_on<T: Copy + Default + Send>(
     indices: &[i32],
     exec: &Exec<'_>,
     value_of: impl Fn(usize) -> T + Sync,
-) -> (Vec<i64>, Vec<i32>, Vec<T>) {
+) -> Result<(Vec<i64>, Vec<i32>, Vec<T>)> {
     let nnz = indices.len();
     // a part per worker, but none smaller than this many entries
     // and the per-part column tables no bigger than a quarter of the data
@@ -432,8 +448,8 @@ pub fn transpose_map_on<T: Copy + Default + Send>(
         let col: i64 = counts.iter().map(|count| i64::from(count[c])).sum();
         t_indptr[c + 1] = t_indptr[c] + col;
     }
-    let mut t_indices = vec![0i32; nnz];
-    let mut values = vec![T::default(); nnz];
+    let mut t_indices = alloc::zeroed::<i32>(nnz, "a transposed index")?;
+    let mut values = alloc::filled(nnz, T::default(), "a transposed index")?;
     let index_parts = split_columns(&mut t_indices, &counts);
     let value_parts = split_columns(&mut values, &counts);
     let work: Vec<_> = parts
@@ -456,7 +472,7 @@ pub fn transpose_map_on<T: Copy + Default + Send>(
         index_cols.clear();
         value_cols.clear();
     });
-    (t_indptr, t_indices, values)
+    Ok((t_indptr, t_indices, values))
 }
 
 /// The first row at or after the `p`-th of `n` equal shares of the entries.

@@ -42,12 +42,12 @@ fn parallel_transpose_matches_the_sequential_one() {
     let (n_rows, n_cols) = (3000, 500);
     let (indptr, indices) = random_structure(n_rows, n_cols, 100);
     assert!(indices.len() > 4 * (1 << 16), "too few entries to split");
-    let serial = transpose(n_rows, n_cols, &indptr, &indices);
+    let serial = transpose(n_rows, n_cols, &indptr, &indices).unwrap();
     for threads in [2, 3, 4] {
         let parallel = pool(threads).install(|| {
             let exec = Exec::parallel();
             assert_eq!(exec.workers(), threads);
-            transpose_on(n_rows, n_cols, &indptr, &indices, &exec)
+            transpose_on(n_rows, n_cols, &indptr, &indices, &exec).unwrap()
         });
         assert_eq!(parallel, serial, "{threads} threads");
     }

@@ -18,7 +18,7 @@ pub mod item_knn;
 pub mod normalize;
 pub mod user_knn;
 
-pub use lenskit_core::{batch, error, exec, select, sparse};
+pub use lenskit_core::{alloc, batch, error, exec, select, sparse};
 pub use lenskit_core::{
     recommend, score_pairs, Exec, KernelError, Recommendations, Result, UserScorer,
 };

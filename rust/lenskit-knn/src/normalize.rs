@@ -1,6 +1,8 @@
 //! Turning rating vectors into the unit vectors whose dot products are the
 //! similarities: mean-centred for explicit feedback, binary for implicit.
 
+use crate::alloc;
+use crate::error::Result;
 use crate::Feedback;
 
 /// Normalised vectors stored as segments of one entries array (the rows of
@@ -21,11 +23,11 @@ pub fn normalize_segments(
     indptr: &[i64],
     feedback: Feedback,
     raw: impl Fn(usize) -> f64,
-) -> Normalized {
+) -> Result<Normalized> {
     let n = indptr.len() - 1;
     let nnz = indptr[n] as usize;
     let mut norms = vec![0.0f64; n];
-    let mut values = vec![0.0f32; nnz];
+    let mut values = alloc::zeroed::<f32>(nnz, "the normalised user vectors")?;
     let means = match feedback {
         Feedback::Implicit => {
             for s in 0..n {
@@ -61,11 +63,11 @@ pub fn normalize_segments(
             Some(means)
         }
     };
-    Normalized {
+    Ok(Normalized {
         means,
         norms,
         values,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -75,7 +77,7 @@ mod tests {
     #[test]
     fn explicit_vectors_are_centred_and_unit() {
         let raw = [1.0, 3.0, 5.0, 4.0];
-        let n = normalize_segments(&[0, 3, 4], Feedback::Explicit, |p| raw[p]);
+        let n = normalize_segments(&[0, 3, 4], Feedback::Explicit, |p| raw[p]).unwrap();
         assert_eq!(n.means, Some(vec![3.0, 4.0]));
         let expect = 2.0 / 8.0f64.sqrt();
         assert!((n.values[0] as f64 + expect).abs() < 1e-7);
@@ -88,7 +90,7 @@ mod tests {
 
     #[test]
     fn implicit_vectors_are_binary_and_unit() {
-        let n = normalize_segments(&[0, 4, 4], Feedback::Implicit, |_| f64::NAN);
+        let n = normalize_segments(&[0, 4, 4], Feedback::Implicit, |_| f64::NAN).unwrap();
         assert_eq!(n.means, None);
         assert_eq!(n.values, vec![0.5; 4]);
         assert_eq!(n.norms, vec![2.0, 0.0]);

@@ -288,7 +288,7 @@ proptest! {
             prop_assert_eq!(kept, best);
         }
         if let Some(t) = &cut.sims_t {
-            prop_assert_eq!(t, &cut.sims.transpose());
+            prop_assert_eq!(t, &cut.sims.transpose(&Exec::sequential()).unwrap());
         }
     }
 

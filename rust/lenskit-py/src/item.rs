@@ -1,6 +1,6 @@
 //! Item-kNN entry points.
 
-use lenskit_knn::item_knn::{fit_item_knn, ItemKnnModel, ItemKnnOptions};
+use lenskit_knn::item_knn::{estimate_item_knn, fit_item_knn, ItemKnnModel, ItemKnnOptions};
 use lenskit_knn::{Exec, Feedback};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
@@ -25,6 +25,49 @@ fn csr_out(py: Python<'_>, m: lenskit_knn::sparse::CsrMatrix<f64>) -> CsrOut<'_>
     )
 }
 
+fn options(explicit: bool, min_sim: f64, save_nbrs: Option<usize>) -> ItemKnnOptions {
+    ItemKnnOptions {
+        feedback: if explicit {
+            Feedback::Explicit
+        } else {
+            Feedback::Implicit
+        },
+        min_sim,
+        save_nbrs,
+    }
+}
+
+/// Estimate the memory an item-kNN fit would need; see `_accel.pyi`.
+#[pyfunction]
+#[pyo3(signature = (shape, data, *, explicit, min_sim, save_nbrs=None, budget))]
+pub fn item_knn_footprint(
+    py: Python<'_>,
+    shape: (usize, usize),
+    data: RatingArrays<'_>,
+    explicit: bool,
+    min_sim: f64,
+    save_nbrs: Option<usize>,
+    budget: u64,
+) -> PyResult<(u64, u64, u64, usize, Option<usize>)> {
+    let ratings = ratings(shape, &data)?;
+    let opts = options(explicit, min_sim, save_nbrs);
+    let f = run_on_pool(py, |cancel| {
+        estimate_item_knn(
+            &ratings,
+            &opts,
+            budget,
+            &Exec::parallel().with_cancel(cancel),
+        )
+    })?;
+    Ok((
+        f.similarities,
+        f.model_bytes,
+        f.peak_bytes,
+        f.sampled_rows,
+        f.largest_save_nbrs,
+    ))
+}
+
 /// Train item-kNN on the global pool; see `_accel.pyi`.
 #[pyfunction]
 #[pyo3(signature = (shape, data, *, explicit, min_sim, save_nbrs=None))]
@@ -42,15 +85,7 @@ pub fn item_knn_fit<'py>(
     Option<CsrOut<'py>>,
 )> {
     let ratings = ratings(shape, &data)?;
-    let opts = ItemKnnOptions {
-        feedback: if explicit {
-            Feedback::Explicit
-        } else {
-            Feedback::Implicit
-        },
-        min_sim,
-        save_nbrs,
-    };
+    let opts = options(explicit, min_sim, save_nbrs);
     let fitted = run_on_pool(py, |cancel| {
         fit_item_knn(&ratings, &opts, &Exec::parallel().with_cancel(cancel))
     })?;

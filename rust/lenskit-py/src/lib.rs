@@ -39,7 +39,7 @@ mod _accel {
     use crate::pool::{init_thread_pool, thread_count};
 
     #[pymodule_export]
-    use crate::item::{item_knn_fit, item_knn_recommend, item_knn_score};
+    use crate::item::{item_knn_fit, item_knn_footprint, item_knn_recommend, item_knn_score};
 
     #[pymodule_export]
     use crate::user::{user_knn_fit, user_knn_recommend, user_knn_score};

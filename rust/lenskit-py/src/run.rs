@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use lenskit_core::{Exec, KernelError};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::pool::ensure_pool;
@@ -22,6 +22,9 @@ fn into_py<T>(outcome: Outcome<T>) -> PyResult<T> {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(KernelError::InvalidInput(msg))) => Err(PyValueError::new_err(msg)),
         Ok(Err(KernelError::Cancelled)) => Err(PyRuntimeError::new_err("computation cancelled")),
+        Ok(Err(err @ KernelError::OutOfMemory { .. })) => {
+            Err(PyMemoryError::new_err(err.to_string()))
+        }
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()

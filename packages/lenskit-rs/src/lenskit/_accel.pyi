@@ -49,6 +49,25 @@ def init_thread_pool(threads: int) -> bool:
 def thread_count() -> int:
     """Threads in the global Rayon pool, or 0 if it is not built (or could not start)."""
 
+def item_knn_footprint(
+    shape: tuple[int, int],
+    data: _Ratings,
+    *,
+    explicit: bool,
+    min_sim: float,
+    save_nbrs: int | None = None,
+    budget: int,
+) -> tuple[int, int, int, int, int | None]:
+    """Estimate the memory `item_knn_fit` would need with these parameters.
+
+    Returns ``(similarities, model_bytes, peak_bytes, sampled_rows,
+    largest_save_nbrs)``: the similarities the model would store and its
+    size, the most the fit would hold at once (besides ``data``), how many
+    rows were computed for the estimate (0: an upper bound from the ratings
+    alone, used when it is within ``budget`` bytes), and the largest
+    ``save_nbrs`` whose fit stays within ``budget`` (None if none does).
+    """
+
 def item_knn_fit(
     shape: tuple[int, int],
     data: _Ratings,
@@ -62,7 +81,8 @@ def item_knn_fit(
     Returns ``(item_means, sims, sims_t)``: item means (explicit only); the
     item-item similarities above ``min_sim`` as CSR (rows in increasing
     column order, float64); and their transpose when ``save_nbrs`` cut some
-    row (else None: the matrix is symmetric).
+    row (else None: the matrix is symmetric). Raises MemoryError, naming
+    what could not be allocated, when memory runs out.
     """
 
 def item_knn_score(

@@ -3,6 +3,8 @@
 //! training kernel walks.
 
 use super::row::Vectors;
+use crate::alloc;
+use crate::error::Result;
 use crate::exec::Exec;
 use crate::sparse::{transpose_on, Ratings, Transposed};
 
@@ -55,18 +57,20 @@ fn centre_values(
     values: Option<&[f32]>,
     t: &Transposed,
     exec: &Exec<'_>,
-) -> (Option<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>) {
+) -> Result<CentredValues> {
     let nnz = ratings.nnz();
     let n_items = ratings.n_items();
+    let what = "the centred item vectors";
     let Some(v) = values else {
         let norms = t
             .indptr
             .windows(2)
             .map(|w| ((w[1] - w[0]) as f64).sqrt())
             .collect();
-        return (None, vec![1.0; nnz], vec![1.0; nnz], norms);
+        let ones = alloc::filled(nnz, 1.0, what)?;
+        return Ok((None, ones.clone(), ones, norms));
     };
-    let mut item_c = vec![0.0; nnz];
+    let mut item_c = alloc::zeroed(nnz, what)?;
     fill(&mut item_c, exec, |p| f64::from(v[t.source[p]]));
     // the global mean sums item by item, users in order, as Java does
     let global = if nnz == 0 {
@@ -83,13 +87,17 @@ fn centre_values(
     exec.for_each(items, |(ratings, (mean, norm))| {
         (*mean, *norm) = centre_item(ratings, global);
     });
-    let mut user_c = vec![0.0; nnz];
+    let mut user_c = alloc::zeroed(nnz, what)?;
     let items_of = ratings.indices();
     fill(&mut user_c, exec, |q| {
         f64::from(v[q]) - means[items_of[q] as usize]
     });
-    (Some(means), item_c, user_c, norms)
+    Ok((Some(means), item_c, user_c, norms))
 }
+
+/// Item means (explicit feedback), centred values in item-major and in
+/// user-major order, and item norms.
+type CentredValues = (Option<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// The centred item vectors of `ratings`, and the item means when
 /// `values` (explicit ratings) are given.
@@ -97,7 +105,7 @@ pub(super) fn centred_vectors<'a>(
     ratings: &Ratings<'a>,
     values: Option<&[f32]>,
     exec: &Exec<'_>,
-) -> (Option<Vec<f64>>, Vectors<'a>) {
+) -> Result<(Option<Vec<f64>>, Vectors<'a>)> {
     let n_items = ratings.n_items();
     let t = transpose_on(
         ratings.n_users(),
@@ -105,8 +113,8 @@ pub(super) fn centred_vectors<'a>(
         ratings.indptr(),
         ratings.indices(),
         exec,
-    );
-    let (means, item_c, user_c, item_norms) = centre_values(ratings, values, &t, exec);
+    )?;
+    let (means, item_c, user_c, item_norms) = centre_values(ratings, values, &t, exec)?;
     let vectors = Vectors {
         n_items,
         item_indptr: t.indptr,
@@ -118,5 +126,5 @@ pub(super) fn centred_vectors<'a>(
         user_c,
         item_norms,
     };
-    (means, vectors)
+    Ok((means, vectors))
 }

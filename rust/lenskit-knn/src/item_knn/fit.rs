@@ -8,6 +8,7 @@
 //! (summed over users in increasing order) is divided by the product of
 //! their norms; similarities are kept in `f64`.
 
+use crate::alloc;
 use crate::error::{invalid, Result};
 use crate::exec::Exec;
 use crate::sparse::{CsrMatrix, Ratings};
@@ -43,8 +44,23 @@ pub struct ItemKnnFitted {
 }
 
 /// Rows per block of training work: the block's rows are held apart
-/// before they join the matrix, so this bounds the extra memory.
+/// before they join the matrix, so this bounds the extra memory...
 const BLOCK_ROWS: usize = 2048;
+
+/// ... as does this: with many items, blocks have fewer rows, so that a
+/// block of rows with every item a neighbour stays within this many bytes.
+const BLOCK_BYTES: usize = 256 << 20;
+
+/// Bytes a similarity takes in the matrix: its column and its value.
+pub(super) const ENTRY_BYTES: usize = size_of::<i32>() + size_of::<f64>();
+
+/// Rows per block for `n_items` items.
+pub(super) fn block_rows(n_items: usize) -> usize {
+    (BLOCK_BYTES / (n_items.max(1) * ENTRY_BYTES)).clamp(CHUNK_ROWS * 16, BLOCK_ROWS)
+}
+
+/// What the similarity matrix's memory is called in an out-of-memory error.
+pub(super) const MATRIX_MEMORY: &str = "the similarity matrix";
 
 /// Rows per task. Tasks write their rows end to end into buffers of their
 /// own, so training allocates a few hundred buffers rather than one per row.
@@ -70,6 +86,20 @@ pub fn fit_item_knn(
     opts: &ItemKnnOptions,
     exec: &Exec<'_>,
 ) -> Result<ItemKnnFitted> {
+    let explicit = checked_values(ratings, opts)?;
+    let columns = match opts.save_nbrs {
+        None if mirror_pays(ratings) => Columns::Above,
+        _ => Columns::All,
+    };
+    fit_columns(ratings, explicit, opts, columns, exec)
+}
+
+/// Check the options and the ratings; the rating values the fit centres
+/// (explicit feedback), if any.
+pub(super) fn checked_values<'a>(
+    ratings: &Ratings<'a>,
+    opts: &ItemKnnOptions,
+) -> Result<Option<&'a [f32]>> {
     if !opts.min_sim.is_finite() || opts.min_sim < 0.0 {
         return Err(invalid!(
             "min_sim must be finite and at least 0, got {}",
@@ -80,20 +110,13 @@ pub fn fit_item_knn(
         return Err(invalid!("save_nbrs must be at least 1, got 0"));
     }
     ratings.validate()?;
-    let values = match (opts.feedback, ratings.values()) {
-        (Feedback::Explicit, None) => {
-            return Err(invalid!(
-                "explicit feedback needs rating values, but the data has none"
-            ))
-        }
-        (_, v) => v,
-    };
-    let explicit = values.filter(|_| opts.feedback == Feedback::Explicit);
-    let columns = match opts.save_nbrs {
-        None if mirror_pays(ratings) => Columns::Above,
-        _ => Columns::All,
-    };
-    fit_columns(ratings, explicit, opts, columns, exec)
+    match (opts.feedback, ratings.values()) {
+        (Feedback::Explicit, None) => Err(invalid!(
+            "explicit feedback needs rating values, but the data has none"
+        )),
+        (Feedback::Explicit, v) => Ok(v),
+        (Feedback::Implicit, _) => Ok(None),
+    }
 }
 
 /// Whether computing the upper triangle and mirroring it beats computing
@@ -108,7 +131,7 @@ pub fn fit_item_knn(
 /// 20,000 x 10,000 (1.2 per pair). On sparser data, where most pairs have
 /// nobody in common, it does not: ml-latest-small (0.6 per pair) was 5-10%
 /// slower mirrored.
-fn mirror_pays(ratings: &Ratings<'_>) -> bool {
+pub(super) fn mirror_pays(ratings: &Ratings<'_>) -> bool {
     let multiply_adds: f64 = (0..ratings.n_users())
         .map(|u| (ratings.row_range(u).len() as f64).powi(2))
         .sum();
@@ -124,7 +147,7 @@ fn fit_columns(
     columns: Columns,
     exec: &Exec<'_>,
 ) -> Result<ItemKnnFitted> {
-    let (means, vectors) = centred_vectors(ratings, explicit, exec);
+    let (means, vectors) = centred_vectors(ratings, explicit, exec)?;
     exec.check()?;
     let (mut sims, truncated) = match opts.feedback {
         Feedback::Explicit => similarity_rows::<f64>(&vectors, columns, opts, exec)?,
@@ -132,11 +155,13 @@ fn fit_columns(
     };
     drop(vectors);
     if columns == Columns::Above {
-        sims = mirror_upper(&sims, exec);
+        sims = mirror_upper(&sims, exec)?;
     }
-    sims.indices.shrink_to_fit();
-    sims.values.shrink_to_fit();
-    let sims_t = truncated.then(|| sims.transpose());
+    let sims_t = if truncated {
+        Some(sims.transpose(exec)?)
+    } else {
+        None
+    };
     Ok(ItemKnnFitted {
         item_means: means,
         sims,
@@ -168,11 +193,12 @@ fn similarity_rows<D: Dot>(
     let mut truncated = false;
     // one buffer per task of a block, reused from block to block so that
     // their memory is allocated (and first touched) once
-    let mut chunks: Vec<RowChunk> = (0..n_items.min(BLOCK_ROWS).div_ceil(CHUNK_ROWS))
+    let block = block_rows(n_items);
+    let mut chunks: Vec<RowChunk> = (0..n_items.min(block).div_ceil(CHUNK_ROWS))
         .map(|_| RowChunk::default())
         .collect();
-    for start in (0..n_items).step_by(BLOCK_ROWS) {
-        let end = (start + BLOCK_ROWS).min(n_items);
+    for start in (0..n_items).step_by(block) {
+        let end = (start + block).min(n_items);
         let used = &mut chunks[..(end - start).div_ceil(CHUNK_ROWS)];
         exec.for_each_init(
             used.iter_mut().enumerate().collect(),
@@ -184,11 +210,20 @@ fn similarity_rows<D: Dot>(
                     if exec.check().is_err() {
                         return;
                     }
-                    similarity_row(vectors, i, columns, opts.min_sim, limit, scratch, chunk);
+                    let row =
+                        similarity_row(vectors, i, columns, opts.min_sim, limit, scratch, chunk);
+                    if let Err(err) = row {
+                        chunk.failed = Some(err);
+                        return;
+                    }
                 }
             },
         );
         exec.check()?;
+        let used = &mut chunks[..(end - start).div_ceil(CHUNK_ROWS)];
+        if let Some(err) = used.iter_mut().find_map(|c| c.failed.take()) {
+            return Err(err);
+        }
         let used = &chunks[..(end - start).div_ceil(CHUNK_ROWS)];
         let mut offset = sims.indices.len() as i64;
         for chunk in used {
@@ -198,7 +233,7 @@ fn similarity_rows<D: Dot>(
                 sims.indptr.push(offset);
             }
         }
-        append_rows(&mut sims, used, exec);
+        append_rows(&mut sims, used, exec)?;
     }
     Ok((sims, truncated))
 }
@@ -207,10 +242,11 @@ fn similarity_rows<D: Dot>(
 /// copying the chunks in parallel: on dense data the similarity matrix is
 /// large enough that one thread copying it (and touching its fresh pages
 /// first) would hold up the other workers for a tenth of the fit.
-fn append_rows(sims: &mut CsrMatrix<f64>, chunks: &[RowChunk], exec: &Exec<'_>) {
+fn append_rows(sims: &mut CsrMatrix<f64>, chunks: &[RowChunk], exec: &Exec<'_>) -> Result<()> {
     let total: usize = chunks.iter().map(|c| c.indices.len()).sum();
-    sims.indices.reserve(total);
-    sims.values.reserve(total);
+    // exactly: growing by doubling could ask for twice the matrix's size
+    alloc::reserve(&mut sims.indices, total, MATRIX_MEMORY)?;
+    alloc::reserve(&mut sims.values, total, MATRIX_MEMORY)?;
     let mut indices = &mut sims.indices.spare_capacity_mut()[..total];
     let mut values = &mut sims.values.spare_capacity_mut()[..total];
     let mut copies = Vec::with_capacity(chunks.len());
@@ -237,6 +273,7 @@ fn append_rows(sims: &mut CsrMatrix<f64>, chunks: &[RowChunk], exec: &Exec<'_>) 
         sims.indices.set_len(sims.indices.len() + total);
         sims.values.set_len(sims.values.len() + total);
     }
+    Ok(())
 }
 
 #[cfg(test)]

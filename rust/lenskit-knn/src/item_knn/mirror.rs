@@ -8,6 +8,9 @@
 
 use std::ops::Range;
 
+use super::fit::MATRIX_MEMORY;
+use crate::alloc;
+use crate::error::Result;
 use crate::exec::Exec;
 use crate::sparse::{row_at_share, CsrMatrix};
 
@@ -25,7 +28,7 @@ const PARTS_PER_WORKER: usize = 4;
 /// The result is built in parts of consecutive rows, each written by one
 /// task into its own stretch of the arrays; the parts only move entries,
 /// so the result does not depend on how many there are.
-pub(super) fn mirror_upper(upper: &CsrMatrix<f64>, exec: &Exec<'_>) -> CsrMatrix<f64> {
+pub(super) fn mirror_upper(upper: &CsrMatrix<f64>, exec: &Exec<'_>) -> Result<CsrMatrix<f64>> {
     let n = upper.n_rows;
     let below = entries_per_column(upper, exec);
     let mut indptr = Vec::with_capacity(n + 1);
@@ -38,8 +41,8 @@ pub(super) fn mirror_upper(upper: &CsrMatrix<f64>, exec: &Exec<'_>) -> CsrMatrix
     let nnz = end as usize;
     // zeroed allocations come as untouched pages, first written (and so
     // placed) by the tasks below
-    let mut indices = vec![0i32; nnz];
-    let mut values = vec![0.0f64; nnz];
+    let mut indices = alloc::zeroed::<i32>(nnz, MATRIX_MEMORY)?;
+    let mut values = alloc::zeroed::<f64>(nnz, MATRIX_MEMORY)?;
     let n_parts = (exec.workers() * PARTS_PER_WORKER).clamp(1, n.max(1));
     let mut parts = Vec::with_capacity(n_parts);
     let (mut rest_indices, mut rest_values) = (indices.as_mut_slice(), values.as_mut_slice());
@@ -57,13 +60,13 @@ pub(super) fn mirror_upper(upper: &CsrMatrix<f64>, exec: &Exec<'_>) -> CsrMatrix
     exec.for_each(parts, |(rows, part_indices, part_values)| {
         fill_rows(upper, &indptr, rows, part_indices, part_values);
     });
-    CsrMatrix {
+    Ok(CsrMatrix {
         n_rows: n,
         n_cols: upper.n_cols,
         indptr,
         indices,
         values,
-    }
+    })
 }
 
 /// How many entries each column of `upper` holds: the entries its row

@@ -1,6 +1,8 @@
 //! The training kernel: one row of the item-item similarity matrix, from
 //! the centred item vectors, into a buffer of consecutive rows.
 
+use crate::alloc;
+use crate::error::{KernelError, Result};
 use crate::select::{insert_bounded, precedes, sort_truncate};
 
 /// Up to this `save_nbrs`, rows are truncated by keeping a sorted list of
@@ -79,6 +81,8 @@ pub(super) struct RowChunk {
     pub(super) values: Vec<f64>,
     /// Whether `save_nbrs` cut any of the rows.
     pub(super) cut: bool,
+    /// Why the rows stopped short, if they did.
+    pub(super) failed: Option<KernelError>,
 }
 
 impl RowChunk {
@@ -88,8 +92,12 @@ impl RowChunk {
         self.indices.clear();
         self.values.clear();
         self.cut = false;
+        self.failed = None;
     }
 }
+
+/// What the rows of a block are held in before they join the matrix.
+const ROWS_MEMORY: &str = "a block of similarity rows";
 
 /// The centred item vectors in both layouts the row kernel walks.
 pub(super) struct Vectors<'a> {
@@ -129,7 +137,7 @@ pub(super) fn similarity_row<D: Dot>(
     limit: usize,
     scratch: &mut RowScratch<D>,
     out: &mut RowChunk,
-) {
+) -> Result<()> {
     let row_start = out.indices.len();
     let norm_i = v.item_norms[i];
     // a short limit keeps a sorted list of the best entries so far, which
@@ -187,6 +195,8 @@ pub(super) fn similarity_row<D: Dot>(
                 sims[n] = sim(j, acc);
                 n += 1;
             });
+            alloc::grow(&mut out.indices, n, ROWS_MEMORY)?;
+            alloc::grow(&mut out.values, n, ROWS_MEMORY)?;
             out.indices.resize(row_start + n, 0);
             out.values.resize(row_start + n, 0.0);
             let (indices, values) = (&mut out.indices[row_start..], &mut out.values[row_start..]);
@@ -216,11 +226,14 @@ pub(super) fn similarity_row<D: Dot>(
     }
     if short || found > limit {
         entries.sort_unstable_by_key(|&(_, j)| j);
+        alloc::grow(&mut out.indices, entries.len(), ROWS_MEMORY)?;
+        alloc::grow(&mut out.values, entries.len(), ROWS_MEMORY)?;
         out.indices.extend(entries.iter().map(|&(_, j)| j));
         out.values.extend(entries.iter().map(|&(s, _)| s));
         out.cut |= found > limit;
     }
     out.lens.push((out.indices.len() - row_start) as u32);
+    Ok(())
 }
 
 /// With a short limit: a sorted list of the best entries found so far.

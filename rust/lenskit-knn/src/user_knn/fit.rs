@@ -43,7 +43,7 @@ pub fn fit_user_knn(
     let norm = normalize_segments(ratings.indptr(), feedback, |p| match values {
         Some(v) => v[p] as f64,
         None => 1.0,
-    });
+    })?;
     let (item_indptr, item_users, item_vectors) = transpose_map_on(
         ratings.n_users(),
         ratings.n_items(),
@@ -51,7 +51,7 @@ pub fn fit_user_knn(
         ratings.indices(),
         exec,
         |p| norm.values[p],
-    );
+    )?;
     exec.check()?;
     Ok(UserKnnFitted {
         user_means: norm.means,

@@ -100,13 +100,17 @@ def _v2_mount(root: Path, mounts: list[_Mount] | None) -> _Mount | None:
     return next((m for m in mounts if m.fstype == "cgroup2"), None)
 
 
-def _v1_mount(root: Path, mounts: list[_Mount] | None) -> _Mount | None:
+_V1_FOLDERS = {"cpu": ("cpu", "cpu,cpuacct", "cpuacct,cpu"), "memory": ("memory",)}
+"""Where a v1 controller is usually mounted, for when mountinfo cannot be read."""
+
+
+def _v1_mount(root: Path, mounts: list[_Mount] | None, controller: str = "cpu") -> _Mount | None:
     if mounts is None:
-        for name in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+        for name in _V1_FOLDERS[controller]:
             if (root / "sys/fs/cgroup" / name).is_dir():
-                return _Mount("/", f"/sys/fs/cgroup/{name}", "cgroup", frozenset({"cpu"}))
+                return _Mount("/", f"/sys/fs/cgroup/{name}", "cgroup", frozenset({controller}))
         return None
-    return next((m for m in mounts if m.fstype == "cgroup" and "cpu" in m.options), None)
+    return next((m for m in mounts if m.fstype == "cgroup" and controller in m.options), None)
 
 
 def _lineage(root: Path, mount: _Mount, cgroup_path: str) -> Iterator[Path]:

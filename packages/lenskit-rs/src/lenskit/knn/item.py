@@ -27,6 +27,8 @@ from lenskit._scorer.params import (
 )
 from lenskit.data import Interactions
 
+from ._footprint import ADVICE, check_fit
+
 SimArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]
 """``(indptr, indices, similarities)`` of a similarity matrix."""
 
@@ -115,16 +117,30 @@ class ItemKNNScorer(AccelScorer[ItemModel]):
             )
 
     def _train(self, data: Interactions) -> ItemModel:
-        """Item means and item-item similarities, computed on the Rayon pool."""
+        """Item means and item-item similarities, computed on the Rayon pool.
+
+        Raises:
+            MemoryError: the model would not fit in the memory this process
+                may use (checked before training, from an estimate), or
+                memory ran out during training; the message gives the sizes
+                and the ``save_nbrs`` that would fit.
+        """
         explicit = self.feedback == "explicit"
         training = TrainingData.of(data, explicit=explicit)
-        means, sims, sims_t = _accel.item_knn_fit(
-            training.shape,
-            training.arrays,
-            explicit=explicit,
-            min_sim=self.min_sim,
-            save_nbrs=self.save_nbrs,
+        owner = type(self).__name__
+        check_fit(
+            owner, training, explicit=explicit, min_sim=self.min_sim, save_nbrs=self.save_nbrs
         )
+        try:
+            means, sims, sims_t = _accel.item_knn_fit(
+                training.shape,
+                training.arrays,
+                explicit=explicit,
+                min_sim=self.min_sim,
+                save_nbrs=self.save_nbrs,
+            )
+        except MemoryError as err:
+            raise MemoryError(f"{owner}: {err}; {ADVICE}") from None
         return ItemModel(
             training=training,
             item_means=None if means is None else frozen(means, np.float64),
