@@ -107,8 +107,60 @@ def test_user_knn_model_can_be_chosen(ratings_csv: Path, tmp_path: Path) -> None
     out = tmp_path / "recs.parquet"
     result = run("--ratings", str(ratings_csv), "--model", "user-knn", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "user-knn, fitted in" in result.output
+    assert "user-knn (k=20, min_sim=1e-06), fitted in" in result.output
     assert pq.read_table(out).num_rows > 0
+
+
+def test_model_options_reach_the_model(ratings_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "recs.parquet"
+    result = run(
+        "--ratings",
+        str(ratings_csv),
+        "-o",
+        str(out),
+        "-k",
+        "3",
+        "--save-nbrs",
+        "5",
+        "--min-sim",
+        "0.1",
+    )
+    assert result.exit_code == 0, result.output
+    assert "item-knn (k=3, save_nbrs=5, min_sim=0.1), fitted in" in result.output
+    assert pq.read_table(out).num_rows > 0
+
+
+def test_a_model_too_big_for_the_memory_limit_stops_with_one_line(tmp_path: Path) -> None:
+    from lenskit.data import synthetic
+
+    ratings = tmp_path / "ratings.parquet"
+    # a full model of 77 million similarities, 1.4 GB at the fit's peak
+    synthetic(6000, 12000, 1_500_000, seed=3).to_frame().to_parquet(ratings)
+    out = tmp_path / "recs.parquet"
+    # the real command, under a real address-space limit 700 MB above what it has mapped
+    # once loaded (its pool's threads reserve their allocator arenas in a small fit first)
+    code = (
+        "import resource, sys\n"
+        "from lenskit.cli import main\n"
+        "from lenskit.data import synthetic\n"
+        "from lenskit.knn import ItemKNNScorer\n"
+        "ItemKNNScorer().fit(synthetic(200, 100, 2000, seed=1))\n"
+        "size = int(open('/proc/self/status').read().split('VmSize:')[1].split()[0]) * 1024\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (size + 700 * 2**20, resource.RLIM_INFINITY))\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "recommend", "--ratings", str(ratings), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("Error: ItemKNNScorer: fitting would need about ")
+    assert "(options --save-nbrs and --min-sim)" in proc.stderr
+    assert not out.exists()
 
 
 def test_csv_output_by_extension(ratings_csv: Path, tmp_path: Path) -> None:
@@ -189,6 +241,12 @@ def test_empty_users_file_is_a_usage_error(ratings_csv: Path, tmp_path: Path) ->
         (["--jobs", "0"], "--jobs"),
         (["-n", "0"], "-n"),
         (["--model", "svd"], "--model"),
+        (["-k", "0"], "-k"),
+        (["-k", str(2**64)], "-k"),
+        (["--save-nbrs", "0"], "--save-nbrs"),
+        (["--min-sim", "-1"], "--min-sim"),
+        (["--min-sim", "nan"], "--min-sim"),
+        (["--model", "user-knn", "--save-nbrs", "5"], "--save-nbrs"),
     ],
 )
 def test_bad_option_values_are_usage_errors(
@@ -341,6 +399,8 @@ def test_matrix_factorisation_models_recommend_and_report_their_seed(
         (["--model", "implicit-mf", "--regularization", "inf"], ["--regularization", "got inf"]),
         (["--model", "biased-mf", "--seed", "-1"], ["--seed", "-1 is not in the range x>=0"]),
         (["--epochs", "5"], ["--epochs applies to --model biased-mf or implicit-mf, not item-knn"]),
+        (["--model", "biased-mf", "-k", "5"], ["-k applies to --model item-knn or user-knn"]),
+        (["--model", "implicit-mf", "--min-sim", "0.1"], ["--min-sim applies to --model item-knn"]),
     ],
 )
 def test_bad_matrix_factorisation_options_are_one_line_usage_errors(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from lenskit.data import Interactions
 
 MODELS = ("item-knn", "user-knn", "biased-mf", "implicit-mf")
+KNN_MODELS = ("item-knn", "user-knn")
 MF_MODELS = ("biased-mf", "implicit-mf")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -59,6 +60,26 @@ class _Timings:
 )
 @click.option(
     "-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="Items per user."
+)
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=None,
+    help="k-NN: neighbours per prediction [default: 20].",
+)
+@click.option(
+    "--save-nbrs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="item-knn: keep at most this many neighbours per item, for a smaller model "
+    "[default: all].",
+)
+@click.option(
+    "--min-sim",
+    type=float,
+    default=None,
+    help="k-NN: only neighbours more similar than this (at least 0) count [default: 1e-6].",
 )
 @click.option(
     "--embedding-size",
@@ -125,6 +146,9 @@ def recommend(
     ratings: Path | None,
     model: str,
     n: int,
+    k: int | None,
+    save_nbrs: int | None,
+    min_sim: float | None,
     embedding_size: int | None,
     epochs: int | None,
     regularization: float | None,
@@ -144,6 +168,7 @@ def recommend(
         regularization=regularization,
         seed=seed,
     )
+    knn_options = _knn_options(model, k=k, save_nbrs=save_nbrs, min_sim=min_sim)
     if jobs is not None and (jobs == 0 or jobs < -1):
         raise click.BadParameter(
             f"{jobs} is not a number of jobs; use 1 or more, or -1 for one per CPU",
@@ -172,7 +197,11 @@ def recommend(
 
     data, data_name = _load_ratings(ratings)
     users = _load_users(users_file, data) if users_file is not None else data.users.ids
-    scorer = mf_scorer if mf_scorer is not None else _knn_scorer(model, data)
+    if mf_scorer is not None:
+        scorer = mf_scorer
+    else:
+        feedback = "explicit" if data.ratings is not None else "implicit"
+        scorer = _knn_scorer(model, feedback, knn_options)
     if model == "biased-mf" and data.ratings is None:
         raise click.UsageError(
             f"--model biased-mf needs ratings, but {data_name} has none; "
@@ -181,7 +210,12 @@ def recommend(
 
     timings = _Timings()
     start = time.perf_counter()
-    scorer.fit(data)
+    try:
+        scorer.fit(data)
+    except MemoryError as err:
+        raise click.ClickException(
+            f"{_one_line(err)} (options --save-nbrs and --min-sim)"
+        ) from None
     timings.fit = time.perf_counter() - start
 
     rows, unknown = _run(
@@ -267,6 +301,8 @@ def _load_ratings(path: Path | None) -> tuple[Interactions, str]:
         return load_interactions(path), str(path)
     except (FileNotFoundError, DataError, OSError) as err:
         raise click.BadParameter(_one_line(err), param_hint="'--ratings'") from None
+    except MemoryError as err:
+        raise click.ClickException(f"not enough memory to load {path}: {_one_line(err)}") from None
 
 
 def _load_users(path: Path, data: Interactions) -> np.ndarray:
@@ -354,7 +390,7 @@ def _mf_scorer(model: str, **given: int | float | None) -> Any:
     options = {name: value for name, value in given.items() if value is not None}
     if model not in MF_MODELS:
         if options:
-            flag = "--" + next(iter(options)).replace("_", "-")
+            flag = _flag(next(iter(options)))
             raise click.UsageError(
                 f"{flag} applies to --model {' or '.join(MF_MODELS)}, not {model}"
             )
@@ -367,21 +403,45 @@ def _mf_scorer(model: str, **given: int | float | None) -> Any:
     try:
         return cls(**options)  # type: ignore[arg-type]
     except ValueError as err:
-        # "<Scorer>: <option> must be ..." names the option
-        message = str(err).split(": ", 1)[-1]
-        option = message.split(" ", 1)[0]
-        raise click.BadParameter(message, param_hint=f"'--{option.replace('_', '-')}'") from None
+        raise _bad_model_option(err) from None
 
 
-def _knn_scorer(model: str, data: Interactions) -> Any:
+def _knn_options(model: str, **given: int | float | None) -> dict[str, Any]:
+    """The k-NN parameters given as options, checked before any work ({} for other models)."""
+    options = {name: value for name, value in given.items() if value is not None}
+    applies = {"save_nbrs": ("item-knn",)}
+    for name in options:
+        models = applies.get(name, KNN_MODELS)
+        if model not in models:
+            raise click.UsageError(
+                f"{_flag(name)} applies to --model {' or '.join(models)}, not {model}"
+            )
+    if model in KNN_MODELS:
+        _knn_scorer(model, "explicit", options)  # the scorer checks the values
+    return options
+
+
+def _knn_scorer(model: str, feedback: str, options: dict[str, Any]) -> Any:
     try:
         from lenskit.knn import ItemKNNScorer, UserKNNScorer
     except ImportError:
         raise click.ClickException(_MISSING_MODELS) from None
-    feedback = "explicit" if data.ratings is not None else "implicit"
-    if model == "user-knn":
-        return UserKNNScorer(feedback=feedback)
-    return ItemKNNScorer(feedback=feedback)
+    cls = UserKNNScorer if model == "user-knn" else ItemKNNScorer
+    try:
+        return cls(feedback=feedback, **options)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise _bad_model_option(err) from None
+
+
+def _bad_model_option(err: ValueError) -> click.BadParameter:
+    """A scorer's "<Scorer>: <parameter> must be ..." as an error naming the option."""
+    message = _one_line(err).split(": ", 1)[-1]
+    return click.BadParameter(message, param_hint=f"'{_flag(message.split(' ', 1)[0])}'")
+
+
+def _flag(parameter: str) -> str:
+    """The option that sets a model parameter: ``k`` -> ``-k``, ``min_sim`` -> ``--min-sim``."""
+    return "-k" if parameter == "k" else "--" + parameter.replace("_", "-")
 
 
 _MISSING_MODELS = (
@@ -413,7 +473,10 @@ def _summary(
             f"{data.n_ratings:,} ratings by {data.n_users:,} users "
             f"of {data.n_items:,} items ({data_name})",
         ),
-        ("model", f"{model}, fitted in {timings.fit:.2f} s{_seed_note(scorer)}"),
+        (
+            "model",
+            f"{model}{_parameters(scorer)}, fitted in {timings.fit:.2f} s{_seed_note(scorer)}",
+        ),
         (
             "recommend",
             f"{n} items for {n_users:,} users in {timings.recommend:.2f} s ({rate:,.0f} users/s)",
@@ -469,6 +532,13 @@ def _ray_address_source(plan: RunPlan) -> str:
 def _one_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     return " ".join(text.split())
+
+
+def _parameters(scorer: object) -> str:
+    """The k-NN parameters the options set, as the fitted scorer holds them."""
+    names = [name for name in ("k", "save_nbrs", "min_sim") if hasattr(scorer, name)]
+    shown = ", ".join(f"{name}={getattr(scorer, name)!r}" for name in names)
+    return f" ({shown})" if shown else ""
 
 
 def _seed_note(scorer: object) -> str:
