@@ -172,6 +172,10 @@ impl<'a> ItemKnnModel<'a> {
     }
 
     fn choose(&self, rated: &[i32], targets: &[i32]) -> ItemStrategy {
+        if rated.len() > usize::from(u16::MAX) {
+            // gathering counts a target's candidates per bin in 16 bits
+            return ItemStrategy::Intersect;
+        }
         if self.strategy != ItemStrategy::Auto {
             return self.strategy;
         }
@@ -219,23 +223,74 @@ impl<'a> ItemKnnModel<'a> {
 
     /// Like [`Self::finish`], from the candidates of target `t` in one
     /// histogram bin or above, which hold its `k` most similar (every
-    /// candidate left out is below every one given); `None` when ties at
-    /// the `k`-th value need Java's tie-breaking, which depends on every
-    /// candidate.
+    /// candidate left out is below every one given): with `cut = (low,
+    /// above)`, the `above` candidates in bins above `low` all count, and
+    /// the best of those in bin `low` fill the remaining places. `None`
+    /// when ties at the `k`-th value need Java's tie-breaking, which
+    /// depends on every candidate.
     fn finish_filtered(
         &self,
         t: usize,
         cands: &[(f64, i32)],
+        (low, above): (u8, usize),
         s: &mut SelectScratch,
         rated: &[f64],
     ) -> Option<f64> {
         if cands.len() <= self.k {
-            return Some(self.sum(t, cands, rated));
+            return Some(self.sum_where(t, cands, |_| true, rated));
         }
-        if !self.clear_cut(cands, s) {
+        let low = usize::from(low);
+        let need = self.k - above;
+        s.keys.clear();
+        s.keys.extend(
+            cands
+                .iter()
+                .filter(|c| bin(c.0) == low)
+                .map(|c| c.0.to_bits()),
+        );
+        let m = s.keys.len();
+        let kth = *s.keys.select_nth_unstable(m - need).1;
+        let higher = s.keys[m - need + 1..].iter().filter(|&&x| x > kth).count();
+        let tied = s.keys.iter().filter(|&&x| x == kth).count();
+        if higher + tied != need {
             return None;
         }
-        Some(self.sum(t, &s.chosen, rated))
+        Some(self.sum_where(t, cands, |c| bin(c.0) > low || c.0.to_bits() >= kth, rated))
+    }
+
+    /// [`Self::sum`] over the candidates that pass `chosen`, in their order.
+    fn sum_where(
+        &self,
+        t: usize,
+        cands: &[(f64, i32)],
+        chosen: impl Fn(&(f64, i32)) -> bool,
+        rated: &[f64],
+    ) -> f64 {
+        let mut count = 0;
+        let value = match self.item_means {
+            Some(means) => {
+                let (mut num, mut den) = (0.0f64, 0.0f64);
+                for c in cands.iter().filter(|c| chosen(c)) {
+                    num += c.0 * rated[c.1 as usize];
+                    den += c.0.abs();
+                    count += 1;
+                }
+                if den == 0.0 {
+                    f64::NAN
+                } else {
+                    means[t] + num / den
+                }
+            }
+            None => cands.iter().filter(|c| chosen(c)).fold(0.0, |sum, c| {
+                count += 1;
+                sum + c.0
+            }),
+        };
+        if count < self.min_nbrs {
+            f64::NAN
+        } else {
+            value
+        }
     }
 
     /// The score of target `t` from its chosen candidates, in `j` order.
@@ -560,6 +615,8 @@ impl<'a> ItemKnnModel<'a> {
             let t1 = (t0 + span).min(n_items);
             s.hist.clear();
             s.hist.resize((t1 - t0) * BINS, 0);
+            s.above.clear();
+            s.above.resize(t1 - t0, 0);
             for (r, &j) in rated.iter().enumerate() {
                 let (ts, sims) = columns.row(j as usize);
                 let mut c = s.cursor[r];
@@ -585,9 +642,11 @@ impl<'a> ItemKnnModel<'a> {
             for (i, hist) in s.hist.chunks_exact(BINS).enumerate() {
                 let mut kept = 0u32;
                 for b in (0..BINS).rev() {
-                    kept += hist[b];
+                    let above = kept;
+                    kept += u32::from(hist[b]);
                     if kept as usize >= self.k {
                         s.low[i] = b as u8;
+                        s.above[i] = above;
                         break;
                     }
                 }
@@ -598,8 +657,11 @@ impl<'a> ItemKnnModel<'a> {
             }
             s.next.clear();
             s.next.extend_from_slice(&s.start[..t1 - t0]);
-            s.bucket.clear();
-            s.bucket.resize(s.start[t1 - t0] as usize, (0.0, 0));
+            // every slot up to the block's total is written below
+            let total = s.start[t1 - t0] as usize;
+            if s.bucket.len() < total {
+                s.bucket.resize(total, (0.0, 0));
+            }
             for (r, &j) in rated.iter().enumerate() {
                 let (ts, sims) = columns.row(j as usize);
                 for c in s.begin[r]..s.cursor[r] {
@@ -616,8 +678,10 @@ impl<'a> ItemKnnModel<'a> {
             while q < s.order.len() && (targets[s.order[q] as usize] as usize) < t1 {
                 let p = s.order[q] as usize;
                 let t = targets[p] as usize;
-                let cands = &s.bucket[s.start[t - t0] as usize..s.start[t - t0 + 1] as usize];
-                match self.finish_filtered(t, cands, &mut s.select, &s.rated) {
+                let i = t - t0;
+                let cands = &s.bucket[s.start[i] as usize..s.start[i + 1] as usize];
+                let cut = (s.low[i], s.above[i] as usize);
+                match self.finish_filtered(t, cands, cut, &mut s.select, &s.rated) {
                     Some(score) => out[p] = score,
                     None => s.replay.push(p as u32),
                 }
@@ -665,7 +729,11 @@ impl<'a> ItemKnnModel<'a> {
         s.start.clear();
         s.start.resize(t1 - t0 + 1, 0);
         for (i, hist) in s.hist.chunks_exact(BINS).enumerate() {
-            let all = if s.low[i] == 0 { hist.iter().sum() } else { 0 };
+            let all = if s.low[i] == 0 {
+                hist.iter().map(|&c| u32::from(c)).sum()
+            } else {
+                0
+            };
             s.start[i + 1] = s.start[i] + all;
         }
         s.next.clear();
@@ -725,8 +793,10 @@ pub struct ItemScratch {
     replay: Vec<u32>,
     /// Gather: per target of a block, candidates per similarity bin, and
     /// the lowest bin it keeps.
-    hist: Vec<u32>,
+    hist: Vec<u16>,
     low: Vec<u8>,
+    /// Gather: per target of a block, its candidates in bins above `low`.
+    above: Vec<u32>,
     select: SelectScratch,
     /// Gather: per-item running sums, target positions by index,
     /// per-rated-item column cursors, bucket boundaries and fill positions
