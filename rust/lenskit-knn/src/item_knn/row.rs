@@ -63,8 +63,10 @@ impl<D: Dot> RowScratch<D> {
     /// Scratch for rows of `n_items` columns.
     pub(super) fn new(n_items: usize) -> Self {
         RowScratch {
-            acc: vec![D::default(); n_items],
-            touched: vec![0; n_items.div_ceil(64)],
+            // a power of two, so that the kernel's indexing needs no bounds
+            // check (see `accumulate_row`)
+            acc: vec![D::default(); n_items.next_power_of_two().max(64)],
+            touched: vec![0; n_items.next_power_of_two().max(64) / 64],
             entries: Vec::new(),
             cols: vec![0; n_items],
             sims: vec![0.0; n_items],
@@ -178,7 +180,7 @@ pub(super) fn similarity_row<D: Dot>(
                 kept: 0,
                 found: 0,
             };
-            for_each_touched(touched, |j| {
+            for_each_touched(&mut touched[..v.n_items.div_ceil(64)], |j| {
                 let s = sim(j, acc);
                 if s > min_sim {
                     sink.offer(s, j as i32);
@@ -188,25 +190,24 @@ pub(super) fn similarity_row<D: Dot>(
         } else {
             // two passes, so that neither waits on a comparison: the
             // divisions run back to back, then the filter writes every
-            // entry and advances only past the kept ones
+            // entry and advances only past the kept ones (in the scratch,
+            // which is in cache, before the kept ones join the output)
             let mut n = 0;
-            for_each_touched(touched, |j| {
+            for_each_touched(&mut touched[..v.n_items.div_ceil(64)], |j| {
                 cols[n] = j as i32;
                 sims[n] = sim(j, acc);
                 n += 1;
             });
-            alloc::grow(&mut out.indices, n, ROWS_MEMORY)?;
-            alloc::grow(&mut out.values, n, ROWS_MEMORY)?;
-            out.indices.resize(row_start + n, 0);
-            out.values.resize(row_start + n, 0.0);
-            let (indices, values) = (&mut out.indices[row_start..], &mut out.values[row_start..]);
-            for (&j, &s) in cols[..n].iter().zip(&sims[..n]) {
-                indices[found] = j;
-                values[found] = s;
+            for p in 0..n {
+                let (j, s) = (cols[p], sims[p]);
+                cols[found] = j;
+                sims[found] = s;
                 found += usize::from(s > min_sim);
             }
-            out.indices.truncate(row_start + found);
-            out.values.truncate(row_start + found);
+            alloc::grow(&mut out.indices, found, ROWS_MEMORY)?;
+            alloc::grow(&mut out.values, found, ROWS_MEMORY)?;
+            out.indices.extend_from_slice(&cols[..found]);
+            out.values.extend_from_slice(&sims[..found]);
         }
     }
     let entries = &mut scratch.entries;
@@ -305,31 +306,90 @@ fn accumulate_row<D: Dot>(
         .sum();
     let mark = work < (v.n_items - first_col) / 4;
     let RowScratch { acc, touched, .. } = scratch;
+    // every item index is below the (power of two) length, so masking it
+    // changes nothing but proves it in range, which takes the bounds checks
+    // out of the loop below
+    let slots = acc.len() - 1;
+    let words = touched.len() - 1;
     for p in cols {
         let a = v.item_c[p];
         let u = v.item_users[p] as usize;
         let r = items_of(p, u);
-        let items = v.user_items[r.clone()].iter().zip(&v.user_c[r]);
         if mark {
+            let items = v.user_items[r.clone()].iter().zip(&v.user_c[r]);
             for (&j, &x) in items {
                 let j = j as usize;
-                acc[j].add(a, x);
-                touched[j / 64] |= 1u64 << (j % 64);
+                acc[j & slots].add(a, x);
+                touched[(j / 64) & words] |= 1u64 << (j % 64);
             }
         } else {
-            for (&j, &x) in items {
-                acc[j as usize].add(a, x);
+            // four at a time: the loop's own bookkeeping is then a small
+            // share of the work
+            let (js, xs) = (&v.user_items[r.clone()], &v.user_c[r]);
+            let (mut j4, mut x4) = (js.chunks_exact(4), xs.chunks_exact(4));
+            for (js, xs) in (&mut j4).zip(&mut x4) {
+                for q in 0..4 {
+                    acc[js[q] as usize & slots].add(a, xs[q]);
+                }
+            }
+            for (&j, &x) in j4.remainder().iter().zip(x4.remainder()) {
+                acc[j as usize & slots].add(a, x);
             }
         }
     }
     if !mark {
         // the words before the first column's were cleared by the last row
         let w0 = first_col / 64;
-        for (word, slots) in touched[w0..].iter_mut().zip(acc[w0 * 64..].chunks(64)) {
-            *word = slots
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (k, &x)| w | (u64::from(x != D::default()) << k));
+        let row = &acc[w0 * 64..v.n_items.div_ceil(64) * 64];
+        for (word, slots) in touched[w0..].iter_mut().zip(row.chunks_exact(64)) {
+            *word = nonzero_mask(slots.try_into().expect("64 slots"));
+        }
+    }
+}
+
+/// Bit `k` set where `slots[k]` is not zero: eight bytes of flags at a
+/// time, which compiles to vector compares rather than a shift per slot.
+#[inline(always)]
+fn nonzero_mask<D: Dot>(slots: &[D; 64]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (flag, &x) in flags.iter_mut().zip(slots) {
+        *flag = u8::from(x != D::default());
+    }
+    flags
+        .chunks_exact(8)
+        .enumerate()
+        .fold(0u64, |mask, (g, bytes)| {
+            let bytes = u64::from_le_bytes(bytes.try_into().expect("8 flags"));
+            // one bit per byte: byte b's low bit moves to bit b
+            let packed = bytes.wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            mask | (packed << (8 * g))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonzero_mask_sets_the_bit_of_every_nonzero_slot() {
+        let mut state = 7u64;
+        for _ in 0..200 {
+            let mut slots = [0.0f64; 64];
+            let mut counts = [0u32; 64];
+            let mut expect = 0u64;
+            for k in 0..64 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                if state >> 62 == 0 {
+                    slots[k] = (state >> 40) as f64 - 1000.0;
+                    counts[k] = 1 + (state >> 50) as u32;
+                    expect |= u64::from(slots[k] != 0.0) << k;
+                }
+            }
+            assert_eq!(nonzero_mask(&slots), expect);
+            let expect_counts = (0..64).fold(0u64, |m, k| m | (u64::from(counts[k] != 0) << k));
+            assert_eq!(nonzero_mask(&counts), expect_counts);
         }
     }
 }
