@@ -118,6 +118,31 @@ def ratios(results: dict[str, Any]) -> list[Ratio]:
     return out
 
 
+CANDIDATE_NS_TARGET = 2.0
+"""Item-kNN top-N: at most this many ns per candidate per core (issue 15)."""
+
+
+def candidate_costs(results: dict[str, Any]) -> dict[tuple[str, str, int], float]:
+    """Our item-kNN top-N cost in ns per candidate per core, per (dataset, task, threads).
+
+    A candidate is one neighbour of one item a user rated (the worker counts
+    them from the fitted model); the median recommend time times the thread
+    count is the core time they took.
+    """
+    times = stage_times(results)
+    candidates: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for m in _ok(results):
+        count = m.get("counts", {}).get("candidates")
+        if m["system"] == OURS and count:
+            candidates[(m["dataset"], m["task"], m["threads"])].append(count)
+    out = {}
+    for (dataset, task, threads), counts in candidates.items():
+        stat = times.get((dataset, task, threads, OURS, "recommend"))
+        if stat is not None:
+            out[(dataset, task, threads)] = stat.median * threads * 1e9 / max(counts)
+    return out
+
+
 @dataclass(frozen=True)
 class Verdict:
     """One target checked on one data set (and thread count, where it applies)."""
@@ -214,9 +239,11 @@ def targets(results: dict[str, Any]) -> list[Verdict]:
     times = stage_times(results)
     memory = fit_memory(results)
     out: list[Verdict] = []
+    costs = candidate_costs(results)
     for dataset in results["meta"]["datasets"]:
         for target in SPEED_TARGETS:
             out += _speed_verdicts(times, dataset, target)
+        out += _candidate_verdicts(costs, dataset)
         out += _memory_verdicts(memory, dataset)
         out += _quality_verdicts(results.get("crosscheck", {}).get("quality", []), dataset)
     out += _scaling_verdicts(times)
@@ -267,6 +294,21 @@ def _quality_verdicts(quality: list[dict[str, Any]], dataset: str) -> list[Verdi
             )
         )
     return out
+
+
+def _candidate_verdicts(costs: dict[tuple[str, str, int], float], dataset: str) -> list[Verdict]:
+    return [
+        Verdict(
+            "item-kNN explicit top-10 cost per candidate",
+            dataset,
+            str(threads),
+            f"{ns:.1f} ns per candidate per core",
+            f"<= {CANDIDATE_NS_TARGET:g} ns",
+            ns <= CANDIDATE_NS_TARGET,
+        )
+        for (d, task, threads), ns in sorted(costs.items())
+        if d == dataset and task == "item-explicit"
+    ]
 
 
 def _memory_verdicts(memory: dict[Key, tuple[Stat, Stat]], dataset: str) -> list[Verdict]:

@@ -72,6 +72,7 @@ def _systems_section(results: dict[str, Any]) -> list[str]:
 
 def _ratio_section(results: dict[str, Any]) -> list[str]:
     ratios = analysis.ratios(results)
+    costs = analysis.candidate_costs(results)
     peers = sorted({r.peer for r in ratios}, key=list(SYSTEMS).index)
     cells: dict[tuple[str, str, str, int], dict[str, str]] = {}
     for r in ratios:
@@ -82,12 +83,43 @@ def _ratio_section(results: dict[str, Any]) -> list[str]:
             else f"{r.value:.2f} ({r.value:.1f}x slower)"
         )
         cells.setdefault((r.dataset, r.task, r.stage, r.threads), {})[r.peer] = text
+
+    def cost(d: str, t: str, stage: str, th: int) -> str:
+        ns = costs.get((d, t, th)) if stage == "recommend" else None
+        return "" if ns is None else f"{ns:.1f}"
+
     rows = [
-        [_label(d, "dataset"), _label(t, "task"), stage, str(th), *(c.get(p, "") for p in peers)]
+        [
+            _label(d, "dataset"),
+            _label(t, "task"),
+            stage,
+            str(th),
+            *(c.get(p, "") for p in peers),
+            cost(d, t, stage, th),
+        ]
         for (d, t, stage, th), c in cells.items()
     ]
-    header = ["data", "task", "stage", "threads", *(_label(p, "system") for p in peers)]
-    return _table(header, rows) if rows else ["No peer ran, so there are no ratios."]
+    header = [
+        "data",
+        "task",
+        "stage",
+        "threads",
+        *(_label(p, "system") for p in peers),
+        "ours: ns per candidate per core",
+    ]
+    lines = _table(header, rows) if rows else ["No peer ran, so there are no ratios."]
+    if costs:
+        lines += [
+            "",
+            "Our item-kNN top-10 cost per candidate, on every data set and thread count "
+            "measured: "
+            + "; ".join(
+                f"{_label(d, 'dataset')} {t} at {th} thread{'s' if th > 1 else ''}: {ns:.1f} ns"
+                for (d, t, th), ns in sorted(costs.items())
+            )
+            + " (a candidate is one neighbour of one item a user rated).",
+        ]
+    return lines
 
 
 def _times_section(results: dict[str, Any]) -> list[str]:

@@ -175,6 +175,9 @@ def _run(system: System, spec: Spec) -> dict[str, Any]:
     with stages.timed("fit"):
         system.fit()
     counts: dict[str, int] = {}
+    work = getattr(system, "work", None)
+    if callable(work):
+        counts.update(work())
     dump = spec.get("dump")
     if "score" in spec["stages"]:
         users, items = read_pairs(spec["pairs"])

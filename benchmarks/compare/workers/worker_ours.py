@@ -71,6 +71,20 @@ class OursSystem:
     def fit(self) -> None:
         self.model.fit(self.data)
 
+    def work(self) -> dict[str, int]:
+        """What top-N for every user visits: for item-kNN, the candidates.
+
+        A candidate is one neighbour of one item a user rated: top-N over
+        every item reads each (user, rated item, neighbour) once, so this is
+        the work the recommend stage's time is divided by.
+        """
+        if not isinstance(self.model, ItemKNNScorer):
+            return {}
+        sims, sims_t = self.model.model.sims, self.model.model.sims_t
+        columns = sims if sims_t is None else sims_t
+        lengths = np.diff(columns[0])
+        return {"candidates": int(lengths[self.data.indices].sum())}
+
     def prepare_pairs(self, users: np.ndarray, items: np.ndarray) -> None:
         self._pairs = pd.DataFrame({"user_id": users, "item_id": items})
 
