@@ -175,8 +175,9 @@ def _run(system: System, spec: Spec) -> dict[str, Any]:
     with stages.timed("fit"):
         system.fit()
     counts: dict[str, int] = {}
-    work = getattr(system, "work", None)
-    if callable(work):
+    # what the stages work through, for systems that can say (ours: candidates)
+    work: Callable[[], dict[str, int]] | None = getattr(system, "work", None)
+    if work is not None:
         counts.update(work())
     dump = spec.get("dump")
     if "score" in spec["stages"]:
