@@ -133,15 +133,34 @@ impl<'a> UserKnnModel<'a> {
         UserKnnModel { strategy, ..self }
     }
 
-    /// Accumulate `sim[v]` for every user sharing an item with `u`.
+    /// Accumulate `sim[v]` for every user sharing an item with `u`, and
+    /// list those users in `s.touched` (every user, when most are).
     fn similarities(&self, u: usize, s: &mut UserScratch) {
+        s.touched.clear();
+        let (items, xs) = self.users.row(u);
+        let work: usize = items.iter().map(|&i| self.items.row_len(i as usize)).sum();
+        let n_users = self.ratings.n_users();
+        if work >= n_users {
+            // most users share an item with `u`: add without marking who
+            // (a branch per entry), and take every user as touched
+            for (&i, &a) in items.iter().zip(xs) {
+                if a == 0.0 {
+                    continue;
+                }
+                let a = a as f64;
+                let (vs, ys) = self.items.row(i as usize);
+                for (&v, &y) in vs.iter().zip(ys) {
+                    s.sim[v as usize] += a * y as f64;
+                }
+            }
+            s.touched.extend(0..n_users as i32);
+            return;
+        }
         s.gen = s.gen.wrapping_add(1);
         if s.gen == 0 {
             s.mark.fill(0);
             s.gen = 1;
         }
-        s.touched.clear();
-        let (items, xs) = self.users.row(u);
         for (&i, &a) in items.iter().zip(xs) {
             if a == 0.0 {
                 continue;
