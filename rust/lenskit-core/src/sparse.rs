@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use crate::alloc;
+use crate::alloc::{self, Zero};
 use crate::error::{invalid, Result};
 use crate::exec::Exec;
 
@@ -342,7 +342,7 @@ impl<V: Copy> CsrMatrix<V> {
     /// `exec` (the same whatever their number).
     pub fn transpose(&self, exec: &Exec<'_>) -> Result<CsrMatrix<V>>
     where
-        V: Default + Send + Sync,
+        V: Zero + Send + Sync,
     {
         let (indptr, indices, values) = transpose_map_on(
             self.n_rows,
@@ -414,7 +414,7 @@ pub fn transpose_on(
 /// indices and values of the transpose. Moving the values as the entries
 /// move saves a gather through the source positions afterwards (and the
 /// memory of the positions).
-pub fn transpose_map_on<T: Copy + Default + Send>(
+pub fn transpose_map_on<T: Zero + Send>(
     n_rows: usize,
     n_cols: usize,
     indptr: &[i64],
@@ -449,7 +449,22 @@ pub fn transpose_map_on<T: Copy + Default + Send>(
         t_indptr[c + 1] = t_indptr[c] + col;
     }
     let mut t_indices = alloc::zeroed::<i32>(nnz, "a transposed index")?;
-    let mut values = alloc::filled(nnz, T::default(), "a transposed index")?;
+    let mut values = alloc::zeroed::<T>(nnz, "a transposed index")?;
+    if parts.len() == 1 {
+        // one part: each column's next slot as a flat position, with no
+        // stretch per column to look up for every entry
+        let mut next: Vec<usize> = t_indptr[..n_cols].iter().map(|&p| p as usize).collect();
+        for r in 0..n_rows {
+            let start = indptr[r] as usize;
+            for (p, &c) in indices[start..indptr[r + 1] as usize].iter().enumerate() {
+                let slot = &mut next[c as usize];
+                t_indices[*slot] = r as i32;
+                values[*slot] = value_of(start + p);
+                *slot += 1;
+            }
+        }
+        return Ok((t_indptr, t_indices, values));
+    }
     let index_parts = split_columns(&mut t_indices, &counts);
     let value_parts = split_columns(&mut values, &counts);
     let work: Vec<_> = parts
