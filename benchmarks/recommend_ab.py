@@ -59,7 +59,9 @@ def run_once(exe: str, out: Path, extra: list[str]) -> Run:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Interleaved A/B of the default lenskit recommend."
+    )
     parser.add_argument("before", help="the lenskit executable of the old install")
     parser.add_argument("after", help="the lenskit executable of the new install")
     parser.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
