@@ -12,6 +12,7 @@ import pytest
 from lenskit.batch import BatchResults, plan_run, predict, recommend, recommend_iter
 from lenskit.config import ParallelSettings
 from lenskit.data import Interactions
+from tests.batch.conftest import OneUserAtATime
 
 
 def assert_identical(result: BatchResults, reference: BatchResults) -> None:
@@ -92,7 +93,17 @@ def mf(request: pytest.FixtureRequest, ml_small: Interactions) -> tuple[object, 
     """A matrix factorisation scorer and its sequential recommendations (the reference)."""
     als = pytest.importorskip("lenskit.als", reason="lenskit-rs is not built")
     model = getattr(als, request.param)(embedding_size=16, epochs=4, seed=3).fit(ml_small)
-    return model, recommend(model, ml_small.users.ids, 10, n_jobs=1)
+    return model, recommend(OneUserAtATime(model), ml_small.users.ids, 10, n_jobs=1)
+
+
+def test_matrix_factorisation_is_identical_on_the_pool(
+    mf: tuple[object, BatchResults], ml_small: Interactions
+) -> None:
+    model, reference = mf
+    plan = plan_run(1, settings=ParallelSettings(num_cpus=2, num_threads=2))
+    assert plan.pool_scoring
+    chunks = recommend_iter(model, ml_small.users.ids, 10, plan=plan, chunk_size=50)
+    assert_identical(BatchResults.concat(list(chunks), ranked=True), reference)
 
 
 def test_matrix_factorisation_is_identical_on_threads(
