@@ -213,9 +213,7 @@ def recommend(
     try:
         scorer.fit(data)
     except MemoryError as err:
-        raise click.ClickException(
-            f"{_one_line(err)} (options --save-nbrs and --min-sim)"
-        ) from None
+        raise click.ClickException(_out_of_memory(model, err)) from None
     timings.fit = time.perf_counter() - start
 
     rows, unknown = _run(
@@ -532,6 +530,13 @@ def _ray_address_source(plan: RunPlan) -> str:
 def _one_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     return " ".join(text.split())
+
+
+def _out_of_memory(model: str, err: MemoryError) -> str:
+    """One line for a fit that ran out of memory; item-kNN's model shrinks with two options."""
+    if model == "item-knn":  # its message names the scorer and what to set
+        return f"{_one_line(err)} (options --save-nbrs and --min-sim)"
+    return f"{model}: not enough memory to fit: {_one_line(err)}"
 
 
 def _parameters(scorer: object) -> str:
