@@ -144,7 +144,7 @@ def test_ray_workers_score_on_pools_sized_like_their_environment(
 ) -> None:
     plan = plan_run(jobs, True, settings=ParallelSettings(num_cpus=cpus, num_threads=threads))
     assert plan.pool_scoring is pool
-    assert plan.pool_threads == int(plan.worker_env()["LK_NUM_THREADS"])
+    assert plan.pool_threads == int(plan.settings.per_worker_env_vars()["LK_NUM_THREADS"])
 
 
 @given(total=st.one_of(st.none(), st.integers(0, 10**7)), jobs=st.integers(1, 64))
