@@ -40,7 +40,8 @@ from tests.integration.ray_nodes import (
     task_processes,
 )
 
-pytestmark = pytest.mark.ray
+# Every test here starts Ray nodes of its own: slow, and the same on every Python.
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
 CLUSTER_TEST_TIMEOUT = 900
 """pytest-timeout bound for tests on a real cluster: a node takes 20-40 s to start
 on two busy cores, and the fixture starts it inside the first test that needs it."""
@@ -244,7 +245,6 @@ def test_a_signal_while_connecting_ends_the_run(
     assert not out.exists()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(CLUSTER_TEST_TIMEOUT)
 def test_a_refused_token_is_one_line(cluster: Cluster, small_ratings: Path, tmp_path: Path) -> None:
     cluster.running_head()
@@ -259,7 +259,6 @@ def test_a_refused_token_is_one_line(cluster: Cluster, small_ratings: Path, tmp_
     assert not out.exists()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(CLUSTER_TEST_TIMEOUT)
 def test_two_nodes_share_the_work_and_losing_one_loses_nothing(
     cluster: Cluster, ml_small: Interactions, tmp_path: Path
@@ -306,7 +305,6 @@ def test_two_nodes_share_the_work_and_losing_one_loses_nothing(
     )
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(CLUSTER_TEST_TIMEOUT)
 def test_losing_the_head_mid_run_is_one_line_and_no_output(
     cluster: Cluster, tmp_path: Path
