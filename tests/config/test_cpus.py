@@ -14,19 +14,11 @@ from hypothesis import strategies as st
 
 from lenskit.config import ConfigError, ParallelSettings
 from lenskit.parallel import cpu_facts, effective_cpu_count
+from tests.config.fake_files import tree
 
 AFFINITY: int = (
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 )
-
-
-def tree(root: Path, files: dict[str, str]) -> Path:
-    """Write a fake filesystem: paths relative to *root* mapped to their contents."""
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def v2_tree(root: Path, cgroup: str, quotas: dict[str, str]) -> Path:

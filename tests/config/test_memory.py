@@ -14,18 +14,11 @@ from pathlib import Path
 import pytest
 
 from lenskit.config._memory import memory_headroom
+from tests.config.fake_files import tree
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux limits")
 
 GB = 10**9
-
-
-def tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def meminfo(available_kib: int, total_kib: int = 64_000_000) -> str:
