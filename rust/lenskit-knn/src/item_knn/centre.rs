@@ -37,12 +37,21 @@ fn split_rows<'a>(mut values: &'a mut [f64], indptr: &[i64]) -> Vec<&'a mut [f64
 /// Centre one item's ratings on its mean, the way Java LensKit computes
 /// it (the global mean plus the item's mean offset from it), and give the
 /// mean and the centred vector's norm.
+///
+/// An item whose ratings are all equal has that rating as its mean, so its
+/// centred vector is exactly zero: through the global mean, rounding can
+/// leave a residue of about 1e-16 whose direction is noise, and the cosine
+/// of noise (which ignores its scale) would make the item a strong
+/// neighbour of unrelated items.
 fn centre_item(ratings: &mut [f64], global: f64) -> (f64, f64) {
-    if ratings.is_empty() {
+    let Some(&first) = ratings.first() else {
         return (0.0, 0.0);
-    }
-    let offset = ratings.iter().fold(0.0, |s, &x| s + (x - global)) / ratings.len() as f64;
-    let mean = global + offset;
+    };
+    let mean = if ratings.iter().all(|&x| x == first) {
+        first
+    } else {
+        global + ratings.iter().fold(0.0, |s, &x| s + (x - global)) / ratings.len() as f64
+    };
     for x in ratings.iter_mut() {
         *x -= mean;
     }
@@ -127,4 +136,35 @@ pub(super) fn centred_vectors<'a>(
         item_norms,
     };
     Ok((means, vectors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_with_equal_ratings_centres_to_exactly_zero() {
+        // through this global mean, three ratings of 0.5 leave a residue
+        // of rounding when centred the Java way
+        let global = 33.5 / 18.0;
+        let offset = (3.0 * (0.5 - global)) / 3.0;
+        assert_ne!(global + offset, 0.5, "the case this test is about");
+        let mut ratings = [0.5, 0.5, 0.5];
+        assert_eq!(centre_item(&mut ratings, global), (0.5, 0.0));
+        assert_eq!(ratings, [0.0; 3]);
+    }
+
+    #[test]
+    fn other_items_centre_on_the_java_mean() {
+        let global = 33.5 / 18.0;
+        let mut ratings = [5.0, 0.5];
+        let (mean, norm) = centre_item(&mut ratings, global);
+        let java = global + ((5.0 - global) + (0.5 - global)) / 2.0;
+        assert_eq!(mean, java);
+        assert_eq!(ratings, [5.0 - java, 0.5 - java]);
+        assert_eq!(
+            norm,
+            (ratings[0] * ratings[0] + ratings[1] * ratings[1]).sqrt()
+        );
+    }
 }
