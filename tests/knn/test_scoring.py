@@ -203,3 +203,28 @@ def test_save_nbrs_bounds_each_items_neighbours(ml):
     indptr = scorer.model.sims[0]
     assert np.diff(indptr).max() == 5
     assert np.isfinite(scorer.recommend(USER, n=5).numpy()).all()
+
+
+def test_an_item_rated_alike_by_everyone_is_nobodys_neighbour():
+    # item 7's three ratings are equal, so centred it is the zero vector: it
+    # has no direction to be similar in (rounding once made it a 0.41
+    # neighbour of item 0, which no user rated alongside it)
+    ratings = {
+        0: {2: 2.5, 3: 1.5},
+        1: {8: 3.0},
+        2: {4: 4.0, 7: 0.5},
+        3: {2: 2.5, 5: 0.5},
+        4: {0: 5.0, 1: 2.5, 5: 2.0, 6: 0.5, 7: 0.5},
+        5: {1: 1.0, 3: 5.0, 7: 0.5},
+        6: {0: 0.5, 6: 0.5, 9: 1.0},
+    }
+    frame = pd.DataFrame(
+        [(u, i, r) for u, row in ratings.items() for i, r in row.items()],
+        columns=["user_id", "item_id", "rating"],
+    )
+    scorer = ItemKNNScorer(k=5).fit(Interactions.from_frame(frame))
+    indptr, indices, _ = scorer.model.sims[:3]
+    seven = scorer.items.index(7)
+    assert indptr[seven + 1] == indptr[seven], "item 7 has neighbours"
+    assert seven not in set(np.asarray(indices).tolist()), "item 7 is a neighbour"
+    assert np.isnan(scorer.score(2, [0]).numpy()).all()
