@@ -32,14 +32,14 @@ fi
 
 # shellcheck disable=SC2046
 if [ -n "${LK_WHEELS:-}" ]; then
-  uv pip install --quiet --python "$venv" --no-build --find-links "$LK_WHEELS" \
+  uv pip install --quiet --compile-bytecode --python "$venv" --no-build --find-links "$LK_WHEELS" \
     "lenskit-parallel$extra" $(python3 .ci/third_party_requirements.py)
 else
-  uv pip install --quiet --python "$venv" --only-binary :all: \
+  uv pip install --quiet --compile-bytecode --python "$venv" --only-binary :all: \
     $(python3 .ci/third_party_requirements.py) ${extra:+$ray_requirements}
   packages=()
   for dir in packages/*/; do packages+=("./$dir"); done
-  uv pip install --quiet --python "$venv" "${packages[@]}"
+  uv pip install --quiet --compile-bytecode --python "$venv" "${packages[@]}"
 fi
 
 "$venv/bin/python" -c 'import sys; print(sys.version, "GIL enabled" if getattr(sys, "_is_gil_enabled", lambda: True)() else "GIL disabled")'
