@@ -38,18 +38,36 @@ class _Mount:
 def read_cgroup_quota(root: Path) -> tuple[CgroupQuota | None, list[str]]:
     """The tightest quota over this cgroup and its ancestors, and notes on unreadable files."""
     notes: list[str] = []
+    quotas = [
+        quota
+        for version, folder in controller_folders(root, "cpu", notes)
+        if (quota := (_v2_quota if version == 2 else _v1_quota)(folder, notes)) is not None
+    ]
+    return min(quotas, key=lambda q: q.cpus, default=None), notes
+
+
+def controller_folders(
+    root: Path, controller: str, notes: list[str]
+) -> Iterator[tuple[CgroupVersion, Path]]:
+    """The folders that may hold this process's limits for *controller* (``"cpu"``,
+    ``"memory"``): each cgroup's own folder, then its ancestors, with the cgroup version."""
     memberships = _read_memberships(root / "proc/self/cgroup", notes)
     if not memberships:
-        return None, notes
+        return
     mounts = _read_mounts(root / "proc/self/mountinfo", notes)
-    quotas: list[CgroupQuota] = []
     for controllers, path in memberships:
+        version: CgroupVersion
         if controllers == "" and (mount := _v2_mount(root, mounts)) is not None:
-            quotas.extend(_v2_quotas(_lineage(root, mount, path), notes))
-        elif "cpu" in controllers.split(",") and (mount := _v1_mount(root, mounts)) is not None:
-            quotas.extend(_v1_quotas(_lineage(root, mount, path), notes))
-    best = min(quotas, key=lambda q: q.cpus, default=None)
-    return best, notes
+            version = 2
+        elif (
+            controller in controllers.split(",")
+            and (mount := _v1_mount(root, mounts, controller)) is not None
+        ):
+            version = 1
+        else:
+            continue
+        for folder in _lineage(root, mount, path):
+            yield version, folder
 
 
 def _read_text(path: Path, notes: list[str]) -> str | None:
@@ -130,36 +148,30 @@ def _lineage(root: Path, mount: _Mount, cgroup_path: str) -> Iterator[Path]:
         folder = folder.parent
 
 
-def _v2_quotas(folders: Iterator[Path], notes: list[str]) -> Iterator[CgroupQuota]:
-    for folder in folders:
-        path = folder / "cpu.max"
-        text = _read_text(path, notes)
-        if text is None:
-            continue
-        parts = text.split()
-        if parts and parts[0] == "max":
-            continue
-        try:
-            quota, period = int(parts[0]), int(parts[1]) if len(parts) > 1 else 100_000
-        except (ValueError, IndexError):
-            notes.append(f"{path}: unexpected contents {text.strip()!r}")
-            continue
-        if quota > 0 and period > 0:
-            yield CgroupQuota(2, quota / period, path)
+def _v2_quota(folder: Path, notes: list[str]) -> CgroupQuota | None:
+    path = folder / "cpu.max"
+    text = _read_text(path, notes)
+    parts = text.split() if text is not None else ["max"]
+    if parts and parts[0] == "max":
+        return None
+    try:
+        quota, period = int(parts[0]), int(parts[1]) if len(parts) > 1 else 100_000
+    except (ValueError, IndexError):
+        notes.append(f"{path}: unexpected contents {text.strip() if text else ''!r}")
+        return None
+    return CgroupQuota(2, quota / period, path) if quota > 0 and period > 0 else None
 
 
-def _v1_quotas(folders: Iterator[Path], notes: list[str]) -> Iterator[CgroupQuota]:
-    for folder in folders:
-        quota_path = folder / "cpu.cfs_quota_us"
-        quota_text = _read_text(quota_path, notes)
-        if quota_text is None:
-            continue
-        period_text = _read_text(folder / "cpu.cfs_period_us", notes)
-        try:
-            quota = int(quota_text.strip())
-            period = int(period_text.strip()) if period_text is not None else 100_000
-        except ValueError:
-            notes.append(f"{quota_path}: unexpected contents {quota_text.strip()!r}")
-            continue
-        if quota > 0 and period > 0:
-            yield CgroupQuota(1, quota / period, quota_path)
+def _v1_quota(folder: Path, notes: list[str]) -> CgroupQuota | None:
+    quota_path = folder / "cpu.cfs_quota_us"
+    quota_text = _read_text(quota_path, notes)
+    if quota_text is None:
+        return None
+    period_text = _read_text(folder / "cpu.cfs_period_us", notes)
+    try:
+        quota = int(quota_text.strip())
+        period = int(period_text.strip()) if period_text is not None else 100_000
+    except ValueError:
+        notes.append(f"{quota_path}: unexpected contents {quota_text.strip()!r}")
+        return None
+    return CgroupQuota(1, quota / period, quota_path) if quota > 0 and period > 0 else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lenskit.config._cgroup import _lineage, _read_memberships, _read_mounts, _v1_mount, _v2_mount
+from lenskit.config._cgroup import controller_folders
 
 V1_UNLIMITED = 1 << 62
 """Cgroup v1 reports "no limit" as a number near 2**63; anything from here up is none."""
@@ -65,31 +65,23 @@ def _address_space(root: Path) -> MemoryHeadroom | None:
 
 
 def _cgroup_limits(root: Path) -> list[MemoryHeadroom]:
-    notes: list[str] = []
-    mounts = _read_mounts(root / "proc/self/mountinfo", notes)
     found: list[MemoryHeadroom] = []
-    for controllers, path in _read_memberships(root / "proc/self/cgroup", notes):
-        if controllers == "" and (mount := _v2_mount(root, mounts)) is not None:
-            names = ("memory.max", "memory.current")
-        elif (
-            "memory" in controllers.split(",")
-            and (mount := _v1_mount(root, mounts, "memory")) is not None
-        ):
-            names = ("memory.limit_in_bytes", "memory.usage_in_bytes")
-        else:
+    for version, folder in controller_folders(root, "memory", []):
+        limit_file, usage_file = (
+            ("memory.max", "memory.current")
+            if version == 2
+            else ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        )
+        limit = _number(folder / limit_file)
+        if limit is None or limit >= V1_UNLIMITED:
             continue
-        for folder in _lineage(root, mount, path):
-            limit = _number(folder / names[0])
-            if limit is None or limit >= V1_UNLIMITED:
-                continue
-            used = _number(folder / names[1]) or 0
-            found.append(
-                MemoryHeadroom(
-                    available=max(0, limit - used),
-                    limit=limit,
-                    source=f"the cgroup memory limit ({_shown(folder / names[0], root)})",
-                )
+        found.append(
+            MemoryHeadroom(
+                available=max(0, limit - (_number(folder / usage_file) or 0)),
+                limit=limit,
+                source=f"the cgroup memory limit ({_shown(folder / limit_file, root)})",
             )
+        )
     return found
 
 
