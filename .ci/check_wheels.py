@@ -204,9 +204,12 @@ def check_alone(
     run(UV, "venv", "--quiet", "-p", python, venv, env=env)
     venv_python = venv / "bin" / "python"
     requirement = f"{check.name}=={version_in(wheels, check.name)}"
+    # A rebuilt wheel keeps its file name, and uv's cache would hand back the last
+    # build it saw under that name: refresh ours.
+    refresh = [arg for c in CHECKS for arg in ("--refresh-package", c.name)]
     run(
         UV, "pip", "install", "--quiet", "--python", venv_python, "--no-build",
-        "--find-links", wheels, requirement, env=env,
+        *refresh, "--find-links", wheels, requirement, env=env,
     )  # fmt: skip
     if check.name != "lenskit-parallel":
         installed_from(venv_python, check.name, wheels, env)

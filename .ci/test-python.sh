@@ -32,8 +32,12 @@ fi
 
 # shellcheck disable=SC2046
 if [ -n "${LK_WHEELS:-}" ]; then
+  # A rebuilt wheel keeps its file name, and uv's cache would hand back the
+  # last build it saw under that name: refresh ours.
+  refresh=()
+  for dir in packages/*/; do refresh+=(--refresh-package "$(basename "$dir")"); done
   uv pip install --quiet --compile-bytecode --python "$venv" --no-build --find-links "$LK_WHEELS" \
-    "lenskit-parallel$extra" $(python3 .ci/third_party_requirements.py)
+    "${refresh[@]}" "lenskit-parallel$extra" $(python3 .ci/third_party_requirements.py)
 else
   uv pip install --quiet --compile-bytecode --python "$venv" --only-binary :all: \
     $(python3 .ci/third_party_requirements.py) ${extra:+$ray_requirements}
