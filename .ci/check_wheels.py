@@ -201,7 +201,9 @@ def check_alone(
 ) -> None:
     """One distribution in a fresh venv, with only what it declares."""
     venv = work / f"venv-{check.name}"
-    run(UV, "venv", "--quiet", "-p", python, venv, env=env)
+    # uv runs outside the checkout, as a user's would: the workspace's uv settings
+    # (bytecode compilation, among others) must not apply.
+    run(UV, "venv", "--quiet", "-p", python, venv, env=env, cwd=work)
     venv_python = venv / "bin" / "python"
     requirement = f"{check.name}=={version_in(wheels, check.name)}"
     # A rebuilt wheel keeps its file name, and uv's cache would hand back the last
@@ -209,7 +211,7 @@ def check_alone(
     refresh = [arg for c in CHECKS for arg in ("--refresh-package", c.name)]
     run(
         UV, "pip", "install", "--quiet", "--python", venv_python, "--no-build",
-        *refresh, "--find-links", wheels, requirement, env=env,
+        *refresh, "--find-links", wheels, requirement, env=env, cwd=work,
     )  # fmt: skip
     if check.name != "lenskit-parallel":
         installed_from(venv_python, check.name, wheels, env)
