@@ -143,16 +143,7 @@ impl<'a> UserKnnModel<'a> {
         if work >= n_users {
             // most users share an item with `u`: add without marking who
             // (a branch per entry), and take every user as touched
-            for (&i, &a) in items.iter().zip(xs) {
-                if a == 0.0 {
-                    continue;
-                }
-                let a = a as f64;
-                let (vs, ys) = self.items.row(i as usize);
-                for (&v, &y) in vs.iter().zip(ys) {
-                    s.sim[v as usize] += a * y as f64;
-                }
-            }
+            self.each_product(items, xs, |v, p| s.sim[v] += p);
             s.touched.extend(0..n_users as i32);
             return;
         }
@@ -161,6 +152,20 @@ impl<'a> UserKnnModel<'a> {
             s.mark.fill(0);
             s.gen = 1;
         }
+        self.each_product(items, xs, |v, p| {
+            if s.mark[v] != s.gen {
+                s.mark[v] = s.gen;
+                s.touched.push(v as i32);
+            }
+            s.sim[v] += p;
+        });
+    }
+
+    /// Call `add(v, a * y)` for each product of one of `u`'s entries `a`
+    /// (its `items` and values `xs`) with the entry `y` of a user `v` who
+    /// rated the same item, in `u`'s item order; zero entries add nothing.
+    #[inline(always)]
+    fn each_product(&self, items: &[i32], xs: &[f32], mut add: impl FnMut(usize, f64)) {
         for (&i, &a) in items.iter().zip(xs) {
             if a == 0.0 {
                 continue;
@@ -168,12 +173,7 @@ impl<'a> UserKnnModel<'a> {
             let a = a as f64;
             let (vs, ys) = self.items.row(i as usize);
             for (&v, &y) in vs.iter().zip(ys) {
-                let v = v as usize;
-                if s.mark[v] != s.gen {
-                    s.mark[v] = s.gen;
-                    s.touched.push(v as i32);
-                }
-                s.sim[v] += a * y as f64;
+                add(v as usize, a * y as f64);
             }
         }
     }
