@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from compare import driver
+from compare.combine import CombineError, combine
 from compare.plan import BENCH_DIR, DATASETS, OURS, SMOKE_DATASET, SYSTEMS, TASKS
 
 
@@ -62,8 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report-only",
         type=Path,
+        nargs="+",
         metavar="RESULTS_JSON",
-        help="re-render summary, figures (and docs) from a saved results.json; run nothing",
+        help="re-render summary, figures (and docs) from a saved results.json; run nothing. "
+        "Several runs of different tasks on one machine are reported together, in --out",
     )
     return p
 
@@ -88,6 +91,24 @@ def _check_ours() -> str | None:
     return f"not implemented yet: {', '.join(missing)}" if missing else None
 
 
+def _report_only(saved: list[Path], out: Path | None, *, update_docs: bool) -> int:
+    """Render saved runs; several are combined into one report written to *out*."""
+    runs = [json.loads(path.read_text()) for path in saved]
+    if len(runs) == 1:
+        out, results = out or saved[0].parent, runs[0]
+    elif out is None:
+        _parser().error("--report-only with several runs needs --out for the combined report")
+    else:
+        try:
+            results = combine(runs)
+        except CombineError as exc:
+            _parser().error(f"--report-only: {exc}")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    driver.write_outputs(results, out, update_docs and not results["meta"].get("smoke"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     for name, value in (("--reps", args.reps), ("--timeout", args.timeout)):
@@ -96,10 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(t < 1 for t in args.threads):
         _parser().error(f"--threads must be positive, got {args.threads}")
     if args.report_only:
-        results = json.loads(args.report_only.read_text())
-        update = not args.no_docs and not results["meta"].get("smoke")
-        driver.write_outputs(results, args.report_only.parent, update)
-        return 0
+        return _report_only(args.report_only, args.out, update_docs=not args.no_docs)
     problem = _check_ours()
     if problem:
         print(f"compare_peers: {problem}", file=sys.stderr)

@@ -364,6 +364,18 @@ def _failures_section(results: dict[str, Any]) -> list[str]:
     return lines or ["None."]
 
 
+def _combined_lines(meta: dict[str, Any]) -> list[str]:
+    """One line per further run reported here (`compare.combine`): its tasks, command and date."""
+    return [
+        f"- Reported together with a run of {', '.join(r['tasks'])}: `{r['command']}`, "
+        f"{r['date']}, source revision {r.get('git_commit')}"
+        + (" (with local changes)" if r.get("git_dirty") else "")
+        + f", load average at start {r.get('load_average_at_start')}. Each cell's "
+        "measurements come from one run, its systems interleaved."
+        for r in meta.get("combined_with", [])
+    ]
+
+
 def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> str:
     """The whole report; ``images`` are (caption, relative path) pairs to embed."""
     meta = results["meta"]
@@ -371,7 +383,8 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
     out = [
         "## Run",
         "",
-        f"- Command: `{meta['command']}`",
+        f"- Command: `{meta['command']}`"
+        + (f" (tasks {', '.join(meta['first_run_tasks'])})" if "first_run_tasks" in meta else ""),
         f"- Date: {machine['date']}; source revision {machine.get('git_commit')}"
         + (" (with local changes)" if machine.get("git_dirty") else ""),
         f"- Machine: {machine['cpu']}, {machine['usable_cpus']} usable of "
@@ -386,6 +399,7 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
             f"{r.get('git_commit')}: the measurements made before the stop are kept."
             for r in meta.get("resumed", [])
         ),
+        *_combined_lines(meta),
         *(
             f"- {_label(name, 'dataset')}: {info.get('stages_reason') or 'some stages only'} "
             f"(stages run: {', '.join(info['stages'])})."
