@@ -364,16 +364,33 @@ def _failures_section(results: dict[str, Any]) -> list[str]:
     return lines or ["None."]
 
 
-def _combined_lines(meta: dict[str, Any]) -> list[str]:
-    """One line per further run reported here (`compare.combine`): its tasks, command and date."""
+def _revision(commit: object, dirty: object) -> str:
+    return f"{commit}" + (" (with local changes)" if dirty else "")
+
+
+def _resumed_lines(resumed: list[dict[str, Any]], indent: str = "") -> list[str]:
+    """One line per time a run was stopped and resumed (`driver.resume`)."""
     return [
-        f"- Reported together with a run of {', '.join(r['tasks'])}: `{r['command']}`, "
-        f"{r['date']}, source revision {r.get('git_commit')}"
-        + (" (with local changes)" if r.get("git_dirty") else "")
-        + f", load average at start {r.get('load_average_at_start')}. Each cell's "
-        "measurements come from one run, its systems interleaved."
-        for r in meta.get("combined_with", [])
+        f"{indent}- Stopped, then resumed with `{r['command']}` on {r['date']} at revision "
+        f"{_revision(r.get('git_commit'), r.get('git_dirty'))}: the measurements made before "
+        "the stop are kept."
+        for r in resumed
     ]
+
+
+def _combined_lines(meta: dict[str, Any]) -> list[str]:
+    """For each further run reported here (`compare.combine`): its tasks, command, date and
+    revision, and its own resumptions."""
+    lines: list[str] = []
+    for r in meta.get("combined_with", []):
+        lines.append(
+            f"- Reported together with a run of {', '.join(r['tasks'])}: `{r['command']}`, "
+            f"{r['date']}, source revision {_revision(r.get('git_commit'), r.get('git_dirty'))}, "
+            f"load average at start {r.get('load_average_at_start')}. Each cell's measurements "
+            "come from one run, its systems interleaved."
+        )
+        lines += _resumed_lines(r.get("resumed", []), indent="  ")
+    return lines
 
 
 def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> str:
@@ -385,8 +402,8 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
         "",
         f"- Command: `{meta['command']}`"
         + (f" (tasks {', '.join(meta['first_run_tasks'])})" if "first_run_tasks" in meta else ""),
-        f"- Date: {machine['date']}; source revision {machine.get('git_commit')}"
-        + (" (with local changes)" if machine.get("git_dirty") else ""),
+        f"- Date: {machine['date']}; source revision "
+        f"{_revision(machine.get('git_commit'), machine.get('git_dirty'))}",
         f"- Machine: {machine['cpu']}, {machine['usable_cpus']} usable of "
         f"{machine['logical_cpus']} logical CPUs, {machine['memory_gib']} GiB RAM, "
         f"{machine['os']}, Linux {machine['kernel']}; load average at start "
@@ -394,11 +411,7 @@ def render(results: dict[str, Any], images: Sequence[tuple[str, str]] = ()) -> s
         f"- Measurements: {len(results['measurements'])}, each in its own process; "
         f"{meta['reps']} repetitions per cell, systems interleaved; threads {meta['threads']}; "
         f"a cell whose measurement takes longer than {meta['repeat_limit']:.0f} s is not repeated.",
-        *(
-            f"- Stopped, then resumed with `{r['command']}` on {r['date']} at revision "
-            f"{r.get('git_commit')}: the measurements made before the stop are kept."
-            for r in meta.get("resumed", [])
-        ),
+        *_resumed_lines(meta.get("resumed", [])),
         *_combined_lines(meta),
         *(
             f"- {_label(name, 'dataset')}: {info.get('stages_reason') or 'some stages only'} "

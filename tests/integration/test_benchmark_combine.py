@@ -36,6 +36,9 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     for folder, task in ((knn, "user-explicit"), (mf, "implicit-mf")):
         done = _bench("--smoke", "--reps", "1", "--tasks", task, "--out", str(folder))
         assert done.returncode == 0, done.stderr
+    # resuming a finished run measures nothing but is recorded, as a stopped run's would be
+    done = _bench("--resume", str(mf))
+    assert done.returncode == 0, done.stderr
     return knn / "results.json", mf / "results.json"
 
 
@@ -54,6 +57,9 @@ def test_runs_of_different_tasks_make_one_report(
     summary = (tmp_path / "summary.md").read_text()
     assert f"`{runs[0]['meta']['command']}` (tasks user-explicit)" in summary
     assert f"Reported together with a run of implicit-mf: `{runs[1]['meta']['command']}`" in summary
+    # the second run's own resumption is named under it
+    (resumed,) = runs[1]["meta"]["resumed"]
+    assert f"  - Stopped, then resumed with `{resumed['command']}`" in summary
     # the second run's cross-check (the factorisation's held-out quality) is reported too
     assert [q["task"] for q in combined["crosscheck"]["quality"]] == ["implicit-mf"]
     assert "No matrix factorisation quality was measured." not in summary
