@@ -116,8 +116,15 @@ def test_ordered_results_keep_input_order_when_tasks_finish_out_of_order(
 
 
 def test_unordered_results_come_as_tasks_finish(remote: dict[str, Any], tmp_path: Path) -> None:
-    items = [gate(0, tmp_path, after=1), gate(1, tmp_path)]
-    results = list(TaskLimiter(2).imap(remote["gated"], items, ordered=False))
+    # Task 0 waits until the first result has reached this process, so only task 1 can be
+    # that result. (Gating task 0 on task 1's file let both be ready by the next poll, and
+    # then either could come first.) In input order this would wait out the gate: [0, 100].
+    released = -1
+    items = [gate(0, tmp_path, after=released), gate(1, tmp_path)]
+    results = []
+    for result in TaskLimiter(2).imap(remote["gated"], items, ordered=False):
+        results.append(result)
+        (tmp_path / f"done-{released}").touch()
     assert results == [100, 0]
 
 
